@@ -1,0 +1,28 @@
+//! Portico's directory domain model: typed ids, entities named as Microsoft Graph names them,
+//! validation rules and small state machines. This crate does no IO; every other crate speaks
+//! in its types.
+
+pub mod application;
+pub mod audit;
+pub mod directory_object;
+pub mod error;
+pub mod group;
+pub mod ids;
+pub mod paging;
+pub mod role;
+pub mod tenant;
+pub mod user;
+pub mod validate;
+
+pub use error::ValidationError;
+pub use ids::*;
+
+/// Truncates a timestamp to whole microseconds, the precision both storage backends keep,
+/// so that a value read back equals the value written.
+#[must_use]
+pub fn to_storage_precision(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    let micros = t.microsecond();
+    t.to_offset(time::UtcOffset::UTC)
+        .replace_microsecond(micros)
+        .unwrap_or(t)
+}

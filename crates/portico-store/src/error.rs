@@ -1,0 +1,132 @@
+//! Store errors: not found, conflict (naming the constraint), unavailable, and corrupt data.
+//! The layers above map these to 404, 409, 503 and 500; an outage is never "not found".
+
+/// Logical names of the uniqueness rules callers care about. Both backends report these
+/// same names (PostgreSQL from the constraint, SQLite from its message).
+pub mod constraint {
+    /// A live user already has this UPN (case-insensitive) in the tenant.
+    pub const USER_UPN: &str = "ux_users_upn";
+    /// A live user in the tenant already has this identity.
+    pub const USER_IDENTITY: &str = "pk_user_identity_keys";
+    /// The tenant already has this domain.
+    pub const DOMAIN: &str = "pk_domains";
+    /// Another tenant has verified this domain.
+    pub const DOMAIN_VERIFIED: &str = "ux_domains_verified";
+    /// The object is already a member of the group.
+    pub const GROUP_MEMBER: &str = "pk_group_members";
+    /// The object is already an owner of the group.
+    pub const GROUP_OWNER: &str = "pk_group_owners";
+    /// The appId is taken.
+    pub const APPLICATION_APP_ID: &str = "ux_applications_app_id";
+    /// The tenant already has a service principal for this appId.
+    pub const SERVICE_PRINCIPAL_APP_ID: &str = "ux_service_principals_app_id";
+    /// The principal already holds this role over this scope.
+    pub const ROLE_ASSIGNMENT: &str = "ux_role_assignments";
+    /// Some primary key is taken (a generated id collided or an insert was repeated).
+    pub const PRIMARY_KEY: &str = "primary_key";
+}
+
+/// SQLite names table-level unique constraints by their columns; map them to the names
+/// PostgreSQL reports.
+const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
+    ("user_identity_keys.tenant_id, user_identity_keys.identity_key", constraint::USER_IDENTITY),
+    ("domains.tenant_id, domains.name", constraint::DOMAIN),
+    ("group_members.tenant_id, group_members.group_id, group_members.member_id", constraint::GROUP_MEMBER),
+    ("group_owners.tenant_id, group_owners.group_id, group_owners.owner_id", constraint::GROUP_OWNER),
+];
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The object does not exist in this tenant (or is deleted).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness or reference rule refused the write; nothing was changed.
+    #[error("conflict on {constraint}")]
+    Conflict {
+        /// The logical constraint name (see [`constraint`]).
+        constraint: String,
+    },
+    /// The database could not be reached or did not answer in time.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// Stored data could not be decoded (a bug or manual tampering).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether this is a conflict on the given constraint.
+    #[must_use]
+    pub fn is_conflict_on(&self, name: &str) -> bool {
+        matches!(self, Self::Conflict { constraint } if constraint == name)
+    }
+
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        Self::Corrupt(what.to_string())
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) => {
+                use sqlx::error::ErrorKind;
+                match db.kind() {
+                    ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation => Self::Conflict {
+                        constraint: constraint_name(db.as_ref()),
+                    },
+                    _ if is_unavailable_code(db.code().as_deref()) => Self::Unavailable(e),
+                    _ => Self::Database(e),
+                }
+            }
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_) => Self::Unavailable(e),
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
+                Self::Corrupt(e.to_string())
+            }
+            _ => Self::Database(e),
+        }
+    }
+}
+
+/// SQLSTATE classes and SQLite codes that mean "the database is not usable right now".
+fn is_unavailable_code(code: Option<&str>) -> bool {
+    match code {
+        // PostgreSQL: connection exceptions, insufficient resources, operator intervention.
+        Some(c) if c.starts_with("08") || c.starts_with("53") || c.starts_with("57") => true,
+        // SQLite: BUSY, LOCKED, IOERR, FULL, CANTOPEN, READONLY (and extended codes).
+        Some(c) => matches!(
+            c.parse::<i32>().ok().map(|n| n & 0xff),
+            Some(5 | 6 | 10 | 13 | 14 | 8)
+        ),
+        None => false,
+    }
+}
+
+fn constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
+    if let Some(c) = db.constraint() {
+        return if c.ends_with("_pkey") { constraint::PRIMARY_KEY.to_owned() } else { c.to_owned() };
+    }
+    let msg = db.message();
+    let Some(detail) = msg.split("failed: ").nth(1) else {
+        return msg.to_owned();
+    };
+    if let Some(name) = detail.strip_prefix("index '").and_then(|r| r.strip_suffix('\'')) {
+        return name.to_owned();
+    }
+    if let Some((_, name)) = SQLITE_COLUMN_CONSTRAINTS.iter().find(|(cols, _)| *cols == detail) {
+        return (*name).to_owned();
+    }
+    if detail.ends_with(".id") || detail.ends_with(", users.id") || detail.contains(".id") {
+        return constraint::PRIMARY_KEY.to_owned();
+    }
+    detail.to_owned()
+}

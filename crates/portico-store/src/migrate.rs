@@ -1,0 +1,55 @@
+//! Embedded migrations, one folder per backend (`migrations/sqlite`, `migrations/postgres`).
+//! A landed migration is never edited; the schema-parity test keeps the two folders in step.
+
+use crate::backend::Backend;
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use std::borrow::Cow;
+
+type Embedded = (i64, &'static str, &'static str);
+
+const SQLITE: &[Embedded] = &[(1, "directory", include_str!("../migrations/sqlite/0001_directory.sql"))];
+const POSTGRES: &[Embedded] = &[(1, "directory", include_str!("../migrations/postgres/0001_directory.sql"))];
+
+/// The migrator for a backend.
+pub(crate) fn migrator(backend: Backend) -> Migrator {
+    let files = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    Migrator::with_migrations(
+        files
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, sql.into_sql_str(), false)
+            })
+            .collect(),
+    )
+}
+
+/// The newest migration this binary carries.
+#[must_use]
+pub fn latest_version(backend: Backend) -> i64 {
+    let files = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    files.iter().map(|f| f.0).max().unwrap_or(0)
+}
+
+/// Where a database stands against this binary's migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// Highest applied migration (0 when none).
+    pub applied: i64,
+    /// Highest migration this binary carries.
+    pub latest: i64,
+}
+
+impl SchemaStatus {
+    /// Whether every migration this binary needs has been applied.
+    #[must_use]
+    pub fn is_current(&self) -> bool {
+        self.applied >= self.latest
+    }
+}

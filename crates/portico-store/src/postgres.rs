@@ -1,0 +1,86 @@
+//! The PostgreSQL store: a connection pool shared by any number of Portico replicas.
+
+use crate::backend::{Backend, HasDb, PoolSettings, PoolStats};
+use crate::migrate::{self, SchemaStatus};
+use crate::StoreError;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+
+/// A store on a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+    max: u32,
+}
+
+impl HasDb for PgStore {
+    type Db = sqlx::Postgres;
+}
+
+impl PgStore {
+    /// Connects (and opens one connection at once, so a bad URL or a down server fails here).
+    /// With `schema`, every connection uses that schema as its search path.
+    pub async fn connect(url: &str, schema: Option<&str>, pool: PoolSettings) -> Result<Self, StoreError> {
+        let mut options = PgConnectOptions::from_str(url)?.application_name("portico");
+        if let Some(schema) = schema {
+            options = options.options([("search_path", schema)]);
+        }
+        let max = pool.max_connections.max(1);
+        let pool = PgPoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .acquire_timeout(pool.acquire_timeout)
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, max })
+    }
+
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub(crate) const BACKEND: Backend = Backend::Postgres;
+
+    pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
+        migrate::migrator(Backend::Postgres).run(&self.pool).await.map_err(crate::lib_support::migrate_error)
+    }
+
+    pub(crate) async fn applied_version(&self) -> Result<SchemaStatus, StoreError> {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        let applied = if exists {
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await?
+        } else {
+            0
+        };
+        Ok(SchemaStatus { applied, latest: migrate::latest_version(Backend::Postgres) })
+    }
+
+    pub(crate) async fn columns(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY table_name, column_name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    pub(crate) fn stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.max,
+        }
+    }
+}
+
+crate::tenants::tenant_store_impl!(PgStore);
+crate::users::user_store_impl!(PgStore);
+crate::groups::group_store_impl!(PgStore);
+crate::applications::application_store_impl!(PgStore);
+crate::roles::role_store_impl!(PgStore);
+crate::audit::audit_store_impl!(PgStore);
+crate::lib_support::store_impl!(PgStore);
