@@ -33,6 +33,13 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
     ("domains.tenant_id, domains.name", constraint::DOMAIN),
     ("group_members.tenant_id, group_members.group_id, group_members.member_id", constraint::GROUP_MEMBER),
     ("group_owners.tenant_id, group_owners.group_id, group_owners.owner_id", constraint::GROUP_OWNER),
+    ("domains.name", constraint::DOMAIN_VERIFIED),
+    ("applications.app_id", constraint::APPLICATION_APP_ID),
+    ("service_principals.tenant_id, service_principals.app_id", constraint::SERVICE_PRINCIPAL_APP_ID),
+    (
+        "role_assignments.tenant_id, role_assignments.role_template_id, role_assignments.principal_id, role_assignments.directory_scope_id",
+        constraint::ROLE_ASSIGNMENT,
+    ),
 ];
 
 /// Why a store call failed.
@@ -125,7 +132,7 @@ fn constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
     if let Some((_, name)) = SQLITE_COLUMN_CONSTRAINTS.iter().find(|(cols, _)| *cols == detail) {
         return (*name).to_owned();
     }
-    if detail.ends_with(".id") || detail.ends_with(", users.id") || detail.contains(".id") {
+    if detail.ends_with(".id") || detail.ends_with(".key_id") || detail == "bootstrap_state.id" {
         return constraint::PRIMARY_KEY.to_owned();
     }
     detail.to_owned()

@@ -1,0 +1,17 @@
+//! Runs the store conformance suite on SQLite and PostgreSQL.
+
+use portico_store::conformance::*;
+
+portico_store::backend_tests!(
+    migrations_are_idempotent,
+    bootstrap_happens_once,
+    tenants_and_domains,
+    users_round_trip_and_stay_unique,
+    users_list_with_paging_and_filters,
+    passwords_soft_delete_restore_and_purge,
+    groups_members_owners_and_nesting,
+    applications_secrets_and_service_principals,
+    role_assignments,
+    audit_is_written_with_the_change_and_only_then,
+    timestamps_keep_microseconds_and_order,
+);
