@@ -1,1 +1,49 @@
-//! placeholder
+//! Portico's use cases. Each one authorizes first, validates, does its work in one store
+//! transaction together with its audit event, and returns domain types. No HTTP here and no
+//! SQL: handlers and the CLI call these; these call the store.
+
+pub mod bootstrap;
+pub mod clock;
+pub mod context;
+pub mod dns;
+pub mod domains;
+pub mod error;
+pub mod groups;
+pub mod jobs;
+pub mod passwords;
+pub mod tenants;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use context::{Actor, Context};
+pub use error::AppError;
+use portico_store::Store;
+
+/// Settings the use cases need (a slice of the process configuration).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Suffix of initial domains: `<slug>.<suffix>`.
+    pub tenant_domain_suffix: String,
+}
+
+/// The use-case layer: shared handles every use case needs. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The clock.
+    pub clock: Arc<dyn clock::Clock>,
+    /// Password hashing, off the async runtime.
+    pub passwords: passwords::PasswordService,
+    /// DNS TXT lookups for domain verification.
+    pub dns: Arc<dyn dns::TxtResolver>,
+    /// Settings.
+    pub config: AppConfig,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("backend", &self.store.backend()).field("config", &self.config).finish_non_exhaustive()
+    }
+}

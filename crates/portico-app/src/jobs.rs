@@ -1,0 +1,13 @@
+//! Background work. Each job is idempotent, so several replicas running it at once is
+//! harmless (claiming work with leases arrives with the scale-out issue).
+
+use crate::{App, AppError};
+use portico_domain::user::SOFT_DELETE_RETENTION;
+
+impl App {
+    /// Permanently deletes users soft-deleted more than 30 days ago. Returns how many.
+    pub async fn purge_expired_deleted_users(&self) -> Result<u64, AppError> {
+        let cutoff = self.clock.now() - SOFT_DELETE_RETENTION;
+        Ok(self.store.purge_users_deleted_before(cutoff).await?)
+    }
+}

@@ -1,0 +1,117 @@
+//! Users: create, list, password changes, soft delete and restore.
+
+use crate::{Actor, App, AppError, Context};
+use portico_domain::audit::AuditCategory;
+use portico_domain::paging::{Page, PageRequest};
+use portico_domain::user::{NewUser, User, UserFilter};
+use portico_domain::validate::{self, DomainName};
+use portico_domain::{TenantId, UserId, ValidationError};
+use portico_policy::directory::{Action, may_manage_user, may_reset_password};
+
+impl App {
+    /// Creates a member (or guest) with an optional password. The UPN's domain must be one of
+    /// the tenant's verified domains, as Entra requires.
+    pub async fn create_user(&self, ctx: &Context, tenant: TenantId, new: NewUser, password: Option<&str>, force_change: bool) -> Result<User, AppError> {
+        self.authorize(ctx, tenant, Action::ManageUsers, "Add user", AuditCategory::UserManagement).await?;
+        let now = self.clock.now();
+        let mut user = new.build(now)?;
+        self.check_upn_domain(tenant, &user.user_principal_name).await?;
+        let hash = match password {
+            Some(p) => {
+                validate::password_strength(p)?;
+                user.has_password = true;
+                user.force_change_password_next_sign_in = force_change;
+                user.last_password_change_date_time = Some(now);
+                Some(self.passwords.hash(p).await?)
+            }
+            None => None,
+        };
+        let audit = ctx
+            .audit(self, AuditCategory::UserManagement, "Add user", "Add")
+            .target_user(user.id, &user.user_principal_name, &user.display_name)
+            .modified("UserType", None, Some(user.user_type.as_str().into()))
+            .modified("AccountEnabled", None, Some(user.account_enabled.to_string()));
+        self.store.create_user(tenant, &user, hash.as_deref(), &audit).await?;
+        Ok(user)
+    }
+
+    async fn check_upn_domain(&self, tenant: TenantId, upn: &str) -> Result<(), AppError> {
+        let domain_part = upn.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        let domain = DomainName::parse("userPrincipalName", domain_part)?;
+        let verified = self.store.list_domains(tenant).await?.into_iter().any(|d| d.is_verified && d.name == domain);
+        if verified {
+            Ok(())
+        } else {
+            Err(ValidationError::new(
+                "userPrincipalName",
+                format!("The domain portion of the userPrincipalName property is invalid: '{domain}' is not a verified domain of this organization."),
+            )
+            .into())
+        }
+    }
+
+    /// Checks the actor may read the tenant's directory (any user of the tenant, or an operator).
+    pub fn authorize_read(&self, ctx: &Context, tenant: TenantId) -> Result<(), AppError> {
+        match &ctx.actor {
+            Actor::User { tenant: home, .. } if *home != tenant => Err(AppError::NotFound("tenant")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Lists users.
+    pub async fn list_users(&self, ctx: &Context, tenant: TenantId, filter: &UserFilter, page: &PageRequest) -> Result<Page<User>, AppError> {
+        self.authorize_read(ctx, tenant)?;
+        Ok(self.store.list_users(tenant, filter, page).await?)
+    }
+
+    /// Finds a user by object id or UPN.
+    pub async fn find_user(&self, ctx: &Context, tenant: TenantId, id_or_upn: &str) -> Result<User, AppError> {
+        self.authorize_read(ctx, tenant)?;
+        let found = match id_or_upn.parse::<UserId>() {
+            Ok(id) => self.store.get_user(tenant, id).await,
+            Err(_) => self.store.find_user_by_upn(tenant, id_or_upn).await,
+        };
+        Ok(found?)
+    }
+
+    /// Sets a user's password (administrators, by role and target rules).
+    pub async fn set_password(&self, ctx: &Context, tenant: TenantId, user: UserId, password: &str, force_change: bool) -> Result<(), AppError> {
+        let actor_roles = self.authorize(ctx, tenant, Action::ResetPassword, "Reset user password", AuditCategory::UserManagement).await?;
+        let target = self.store.get_user(tenant, user).await?;
+        let target_roles = self.roles_of(tenant, user).await?;
+        if !may_reset_password(&actor_roles, &target_roles) {
+            return Err(AppError::Forbidden("Insufficient privileges to reset the password of this user.".into()));
+        }
+        validate::password_strength(password)?;
+        let hash = self.passwords.hash(password).await?;
+        let audit = ctx
+            .audit(self, AuditCategory::UserManagement, "Reset user password", "Update")
+            .target_user(target.id, &target.user_principal_name, &target.display_name);
+        Ok(self.store.set_password(tenant, user, &hash, force_change, self.clock.now(), &audit).await?)
+    }
+
+    /// Soft-deletes a user (restorable for 30 days).
+    pub async fn delete_user(&self, ctx: &Context, tenant: TenantId, user: UserId) -> Result<(), AppError> {
+        let actor_roles = self.authorize(ctx, tenant, Action::ManageUsers, "Delete user", AuditCategory::UserManagement).await?;
+        let target = self.store.get_user(tenant, user).await?;
+        if !may_manage_user(&actor_roles, &self.roles_of(tenant, user).await?) {
+            return Err(AppError::Forbidden("Insufficient privileges to delete this user.".into()));
+        }
+        if let Actor::User { id, .. } = &ctx.actor
+            && *id == user
+        {
+            return Err(AppError::Conflict { message: "You cannot delete your own account.".into() });
+        }
+        let audit = ctx
+            .audit(self, AuditCategory::UserManagement, "Delete user", "Delete")
+            .target_user(target.id, &target.user_principal_name, &target.display_name);
+        Ok(self.store.soft_delete_user(tenant, user, self.clock.now(), &audit).await?)
+    }
+
+    /// Restores a soft-deleted user.
+    pub async fn restore_user(&self, ctx: &Context, tenant: TenantId, user: UserId) -> Result<User, AppError> {
+        self.authorize(ctx, tenant, Action::ManageUsers, "Restore user", AuditCategory::UserManagement).await?;
+        let audit = ctx.audit(self, AuditCategory::UserManagement, "Restore user", "Update").target("User", user, None);
+        Ok(self.store.restore_user(tenant, user, &audit).await?)
+    }
+}
