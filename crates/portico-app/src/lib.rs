@@ -25,6 +25,8 @@ use portico_store::Store;
 pub struct AppConfig {
     /// Suffix of initial domains: `<slug>.<suffix>`.
     pub tenant_domain_suffix: String,
+    /// Externally visible base URL, without a trailing slash (issuers and links).
+    pub public_url: String,
 }
 
 /// The use-case layer: shared handles every use case needs. Cheap to clone.

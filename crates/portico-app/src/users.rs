@@ -115,3 +115,15 @@ impl App {
         Ok(self.store.restore_user(tenant, user, &audit).await?)
     }
 }
+
+impl App {
+    /// Assigns a directory role (Global Administrators and operators only).
+    pub async fn assign_role(&self, ctx: &Context, tenant: TenantId, assignment: &portico_domain::role::RoleAssignment) -> Result<(), AppError> {
+        self.authorize(ctx, tenant, Action::ManageRoles, "Add member to role", AuditCategory::RoleManagement).await?;
+        let audit = ctx
+            .audit(self, AuditCategory::RoleManagement, "Add member to role", "Assign")
+            .target("User", assignment.principal.id, None)
+            .modified("Role.DisplayName", None, Some(assignment.role.display_name().into()));
+        Ok(self.store.assign_role(tenant, assignment, &audit).await?)
+    }
+}

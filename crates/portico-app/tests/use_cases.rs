@@ -31,7 +31,7 @@ fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
         clock: clock.clone(),
         passwords: PasswordService::new(FAST, 2),
         dns: Arc::new(StaticResolver(records)),
-        config: AppConfig { tenant_domain_suffix: "onportico.test".into() },
+        config: AppConfig { tenant_domain_suffix: "onportico.test".into(), public_url: "http://127.0.0.1:8080".into() },
     };
     (app, clock)
 }

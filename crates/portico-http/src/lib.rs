@@ -1,1 +1,48 @@
-//! placeholder
+//! Portico's HTTP edge — the only crate that knows axum. It builds the router, adds request
+//! ids, tracing, metrics, panic and timeout protection, serves health, readiness and metrics,
+//! and renders errors in the format each surface expects (Graph JSON, OAuth JSON, HTML).
+//! Handlers are thin: extract, call one use case, map to the wire type.
+
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+
+use axum::Router;
+use axum::routing::get;
+use portico_app::App;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The use cases.
+    pub app: App,
+    /// Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// Edge settings.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpSettings {
+    /// Longest time a request may take before it is answered with 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self { request_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// Builds the whole router.
+pub fn router(state: AppState, settings: HttpSettings) -> Router {
+    let routes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape))
+        .fallback(error::not_found)
+        .with_state(state.clone());
+    middleware::wrap(routes, state, settings)
+}

@@ -1,0 +1,280 @@
+//! The command line: global options shared by every command, then the command.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Portico: B2B guest collaboration identity platform.
+#[derive(Debug, Parser)]
+#[command(name = "portico", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes (they may be given before or after the command).
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// TOML configuration file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder for the SQLite database [default: ./portico-data].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Use PostgreSQL: postgres://user:password@host:5432/database.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Listen address [default: 127.0.0.1:8080]; port 0 picks a free port.
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Externally visible base URL (issuers and links are built from it).
+    #[arg(long, global = true, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// PEM certificate chain: serve HTTPS.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Log format: pretty or json.
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Log filter, e.g. info or portico=debug,info.
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// Name of the tenant created on first start [default: Default Directory].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tenant_name: Option<String>,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrates and, on an empty database, bootstraps first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the effective configuration (secrets redacted), or what is wrong with it.
+    CheckConfig,
+    /// Tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Groups.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Directory roles.
+    #[command(subcommand)]
+    Role(RoleCommand),
+}
+
+/// Which tenant a command acts on.
+#[derive(Debug, Args, Clone)]
+pub struct TenantArg {
+    /// Tenant id or domain; may be omitted when there is only one tenant.
+    #[arg(long, value_name = "ID|DOMAIN")]
+    pub tenant: Option<String>,
+}
+
+/// `portico tenant ...`
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant (with its initial domain).
+    Create {
+        /// Display name.
+        name: String,
+    },
+    /// List tenants.
+    List,
+}
+
+/// How a password is given.
+#[derive(Debug, Args, Clone)]
+pub struct PasswordArgs {
+    /// The password (visible to other local users in the process list; prefer --password-stdin).
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Require a change at next sign-in.
+    #[arg(long)]
+    pub force_change: bool,
+}
+
+/// `portico user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Without a password option, a random one is generated and printed once.
+    Create {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// userPrincipalName (alias@verified-domain).
+        #[arg(long)]
+        upn: String,
+        /// displayName.
+        #[arg(long)]
+        display_name: String,
+        /// Primary email address.
+        #[arg(long)]
+        mail: Option<String>,
+        /// Create a Guest rather than a Member.
+        #[arg(long)]
+        guest: bool,
+        /// Create the account without any password (federated or invited users).
+        #[arg(long, conflicts_with_all = ["password", "password_stdin"])]
+        no_password: bool,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Only guests.
+        #[arg(long, conflicts_with = "members")]
+        guests: bool,
+        /// Only members.
+        #[arg(long)]
+        members: bool,
+        /// Display name, UPN or mail starting with this.
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many (default 100, max 999).
+        #[arg(long)]
+        top: Option<u32>,
+    },
+    /// Set a user's password. Without a password option, a random one is generated and printed once.
+    SetPassword {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// User id or UPN.
+        user: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Soft-delete a user (restorable for 30 days).
+    Delete {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// User id or UPN.
+        user: String,
+    },
+    /// Restore a soft-deleted user.
+    Restore {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// User id.
+        id: String,
+    },
+}
+
+/// `portico group ...`
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a security group.
+    Create {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// displayName.
+        #[arg(long)]
+        name: String,
+        /// description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Owner (user id or UPN); repeatable.
+        #[arg(long = "owner")]
+        owners: Vec<String>,
+    },
+    /// List groups.
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
+    /// Add a user (id or UPN) or a group (id) as a member.
+    AddMember {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Group id.
+        group: String,
+        /// User id or UPN, or group id.
+        member: String,
+    },
+    /// Remove a member.
+    RemoveMember {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Group id.
+        group: String,
+        /// Member object id or user UPN.
+        member: String,
+    },
+    /// List direct members.
+    Members {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Group id.
+        group: String,
+    },
+}
+
+/// `portico domain ...`
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Add a domain; prints the DNS TXT record that proves ownership.
+    Add {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Domain name.
+        name: String,
+    },
+    /// Verify a domain by its DNS TXT record, or with --override (offline/dev use).
+    Verify {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Domain name.
+        name: String,
+        /// Skip the DNS check and mark the domain verified (audited).
+        #[arg(long = "override")]
+        admin_override: bool,
+    },
+    /// List domains.
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
+    /// Remove a domain.
+    Remove {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Domain name.
+        name: String,
+    },
+}
+
+/// `portico role ...`
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Assign a directory role (name or template id) to a user.
+    Assign {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// User id or UPN.
+        user: String,
+        /// Role, e.g. "Global Administrator" or its template id.
+        role: String,
+    },
+    /// List role assignments.
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
+}

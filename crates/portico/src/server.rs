@@ -1,0 +1,137 @@
+//! `portico serve`: open and migrate the database, bootstrap an empty one, listen (HTTP or
+//! HTTPS), run background jobs, and shut down gracefully on SIGTERM or SIGINT: stop
+//! accepting, let in-flight requests finish (bounded), close the pool.
+
+use crate::error::CliError;
+use crate::settings::Validated;
+use portico_app::App;
+use portico_app::bootstrap::Bootstrapped;
+use portico_http::{AppState, HttpSettings};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// How often expired soft-deleted users are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Runs the server until a shutdown signal.
+pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
+    let tls = match &v.tls {
+        Some((cert, key)) => Some(crate::tls::load(cert, key)?),
+        None => None,
+    };
+    let listener = bind(v.listen)?;
+    let local = listener.local_addr().map_err(|e| CliError::runtime(format!("cannot read the listening address: {e}")))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let public_url = v.public_url.as_ref().map_or_else(|| format!("{scheme}://{local}"), |u| u.as_str().trim_end_matches('/').to_owned());
+
+    let store = crate::db::open(&v).await?;
+    let status = store.migrate().await.map_err(|e| CliError::runtime(format!("cannot migrate the database: {e}")))?;
+    tracing::info!(backend = store.backend().as_str(), schema_version = status.applied, "database ready");
+    let app = crate::build_app(&v, store.clone(), public_url.clone())?;
+    if let Some(done) = app.bootstrap(&v.tenant_name, v.bootstrap_admin_password.as_ref().map(|s| s.0.as_str())).await? {
+        print_bootstrap(&done, &public_url);
+    }
+
+    let state = AppState { app: app.clone(), metrics: Arc::new(portico_http::metrics::Metrics::new(env!("CARGO_PKG_VERSION"), store.backend().as_str())) };
+    let router = portico_http::router(state, HttpSettings { request_timeout: v.request_timeout });
+    let handle = axum_server::Handle::new();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(shutdown_on_signal(handle.clone(), stop_tx, v.shutdown_timeout));
+    tokio::spawn(purge_job(app, stop_rx));
+
+    tracing::info!(address = %local, public_url = %public_url, startup_ms = started.elapsed().as_millis() as u64, "listening on {scheme}://{local}");
+    let served = match tls {
+        Some(config) => axum_server::tls_rustls::from_tcp_rustls(listener, config)
+            .map_err(|e| CliError::runtime(format!("cannot start the HTTPS listener: {e}")))?
+            .handle(handle)
+            .serve(router.into_make_service())
+            .await,
+        None => axum_server::from_tcp(listener)
+            .map_err(|e| CliError::runtime(format!("cannot start the HTTP listener: {e}")))?
+            .handle(handle)
+            .serve(router.into_make_service())
+            .await,
+    };
+    store.close().await;
+    served.map_err(|e| CliError::runtime(format!("the server stopped with an error: {e}")))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, CliError> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "another process is using it; stop that process or choose another address with --listen",
+            std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges; choose a port above 1024 with --listen",
+            std::io::ErrorKind::AddrNotAvailable => "this machine has no such address; use 127.0.0.1 or 0.0.0.0 with --listen",
+            _ => "choose another address with --listen",
+        };
+        CliError::runtime(format!("cannot listen on {addr}: {e}; {hint}"))
+    })?;
+    listener.set_nonblocking(true).map_err(|e| CliError::runtime(format!("cannot configure the listener: {e}")))?;
+    Ok(listener)
+}
+
+/// The one-time credentials go to standard output, never to the log.
+#[allow(clippy::print_stdout)]
+fn print_bootstrap(done: &Bootstrapped, public_url: &str) {
+    println!();
+    println!("Portico created tenant \"{}\" ({})", done.tenant.display_name, done.tenant.id);
+    println!("  initial domain:        {}", done.tenant.initial_domain);
+    println!("  Global Administrator:  {}", done.admin_upn);
+    match &done.generated_password {
+        Some(p) => {
+            println!("  one-time password:     {p}");
+            println!("  This password is shown only now; it must be changed at first sign-in.");
+        }
+        None => println!("  password:              the one given in PORTICO_BOOTSTRAP_ADMIN_PASSWORD"),
+    }
+    println!("  sign in at:            {public_url}");
+    println!();
+}
+
+async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>, stop: watch::Sender<bool>, grace: Duration) {
+    wait_for_signal().await;
+    tracing::info!(grace_seconds = grace.as_secs(), "shutting down: no new connections, finishing requests in flight");
+    let _ = stop.send(true);
+    handle.graceful_shutdown(Some(grace));
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+async fn purge_job(app: App, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => match app.purge_expired_deleted_users().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "permanently deleted users soft-deleted more than 30 days ago"),
+                Err(e) => tracing::warn!(error = %e, "purging deleted users failed; will retry"),
+            },
+            _ = stop.changed() => return,
+        }
+    }
+}

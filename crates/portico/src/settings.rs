@@ -1,0 +1,427 @@
+//! One typed `Settings`, layered: defaults <- TOML file (`--config`) <- `PORTICO_*`
+//! environment <- command-line flags; then validated into `Validated`, with one specific
+//! message per bad value. Secrets are redacted whenever settings are shown.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use portico_crypto::password::PasswordParams;
+use portico_store::DatabaseTarget;
+use serde::{Deserialize, Serialize, Serializer};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A secret string: never printed, never logged.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("[redacted]")
+    }
+}
+
+/// A database URL: shown with its password replaced.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl DatabaseUrl {
+    /// The URL with any password replaced by `[redacted]`.
+    #[must_use]
+    pub fn redacted(&self) -> String {
+        match url::Url::parse(&self.0) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("[redacted]"));
+                u.to_string()
+            }
+            Ok(u) => u.to_string(),
+            Err(_) => "[unparseable URL redacted]".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+impl Serialize for DatabaseUrl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.redacted())
+    }
+}
+
+/// argon2id settings.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordHashing {
+    /// Memory per hash, KiB.
+    pub memory_kib: u32,
+    /// Iterations.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+    /// Hashes computed at once at most (0 = number of CPUs).
+    pub max_concurrent: usize,
+}
+
+impl Default for PasswordHashing {
+    fn default() -> Self {
+        let p = PasswordParams::default();
+        Self { memory_kib: p.memory_kib, iterations: p.iterations, parallelism: p.parallelism, max_concurrent: 0 }
+    }
+}
+
+/// Every setting, as written in the TOML file (keys) and environment (`PORTICO_<KEY>`,
+/// `__` for nesting, e.g. `PORTICO_PASSWORD_HASHING__MEMORY_KIB`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address and port to listen on (`0` picks a free port).
+    pub listen: String,
+    /// Externally visible base URL (issuers and links); defaults to the listen address.
+    pub public_url: Option<String>,
+    /// Folder for the SQLite database and local files.
+    pub data_dir: PathBuf,
+    /// `postgres://...`: use PostgreSQL instead of SQLite.
+    pub database_url: Option<DatabaseUrl>,
+    /// Most database connections per process.
+    pub database_max_connections: u32,
+    /// PEM certificate chain: serve HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// `pretty` or `json`.
+    pub log_format: String,
+    /// Log filter, e.g. `info` or `portico=debug,info`.
+    pub log_level: String,
+    /// Name of the tenant created on first start.
+    pub tenant_name: String,
+    /// Suffix of initial domains.
+    pub tenant_domain_suffix: String,
+    /// Password of the first administrator (automation); generated and shown once when unset.
+    pub bootstrap_admin_password: Option<Secret>,
+    /// argon2id settings.
+    pub password_hashing: PasswordHashing,
+    /// Longest a request may take, seconds.
+    pub request_timeout_seconds: u64,
+    /// How long shutdown waits for in-flight requests, seconds.
+    pub shutdown_timeout_seconds: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            data_dir: PathBuf::from("portico-data"),
+            database_url: None,
+            database_max_connections: 10,
+            tls_cert: None,
+            tls_key: None,
+            log_format: "pretty".into(),
+            log_level: "info".into(),
+            tenant_name: "Default Directory".into(),
+            tenant_domain_suffix: "onportico.test".into(),
+            bootstrap_admin_password: None,
+            password_hashing: PasswordHashing::default(),
+            request_timeout_seconds: 30,
+            shutdown_timeout_seconds: 20,
+        }
+    }
+}
+
+/// Values given on the command line (highest precedence); `None` means "not given".
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_name: Option<String>,
+}
+
+/// Environment variables with the `PORTICO_` prefix that are not settings.
+const NOT_SETTINGS: &[&str] = &["test_postgres_url"];
+
+/// Loads the layered settings. Errors are complete sentences, one per problem.
+pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Settings, Vec<String>> {
+    let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+    if let Some(path) = config_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| vec![format!("cannot read config file {}: {e}; check the path given to --config", path.display())])?;
+        figment = figment.merge(Toml::string(&text));
+    }
+    figment = figment
+        .merge(Env::prefixed("PORTICO_").split("__").filter(|k| !NOT_SETTINGS.contains(&k.as_str())))
+        .merge(Serialized::defaults(overrides));
+    figment.extract::<Settings>().map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| {
+                let source = match config_file {
+                    Some(p) if e.metadata.as_ref().is_some_and(|m| m.name.contains("TOML")) => format!(" (in {})", p.display()),
+                    _ => String::new(),
+                };
+                let key = if e.path.is_empty() { String::new() } else { format!("{}: ", e.path.join(".")) };
+                format!("{key}{}{source}", e.kind)
+            })
+            .collect()
+    })
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Settings after validation: typed, consistent, ready to use.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub listen: SocketAddr,
+    pub public_url: Option<url::Url>,
+    pub data_dir: PathBuf,
+    pub database: DatabaseTarget,
+    pub database_max_connections: u32,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub tenant_name: String,
+    pub tenant_domain_suffix: String,
+    pub bootstrap_admin_password: Option<Secret>,
+    pub password_params: PasswordParams,
+    pub max_concurrent_hashes: usize,
+    pub request_timeout: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+impl Settings {
+    /// Checks every value; returns all problems at once.
+    pub fn validate(&self) -> Result<Validated, Vec<String>> {
+        let mut errors = Vec::new();
+        let listen = match self.listen.parse::<SocketAddr>() {
+            Ok(a) => Some(a),
+            Err(_) => {
+                errors.push(format!("listen: '{}' is not an address and port such as 127.0.0.1:8080 or [::1]:8443", self.listen));
+                None
+            }
+        };
+        let public_url = match &self.public_url {
+            None => None,
+            Some(u) => match url::Url::parse(u) {
+                Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() && p.query().is_none() && p.fragment().is_none() => Some(p),
+                Ok(_) => {
+                    errors.push(format!("public_url: '{u}' must be an absolute http(s) URL without query or fragment, such as https://login.example.com"));
+                    None
+                }
+                Err(e) => {
+                    errors.push(format!("public_url: '{u}' is not a URL ({e}); use e.g. https://login.example.com"));
+                    None
+                }
+            },
+        };
+        if self.data_dir.as_os_str().is_empty() {
+            errors.push("data_dir: may not be empty".into());
+        }
+        let database = match &self.database_url {
+            None => Some(DatabaseTarget::Sqlite { path: self.data_dir.join("portico.db") }),
+            Some(url) => match url::Url::parse(&url.0) {
+                Ok(u) if matches!(u.scheme(), "postgres" | "postgresql") && u.host_str().is_some_and(|h| !h.is_empty()) => {
+                    Some(DatabaseTarget::Postgres { url: url.0.clone(), schema: None })
+                }
+                Ok(u) if matches!(u.scheme(), "sqlite") => {
+                    errors.push("database_url: SQLite is used by default; give --data-dir instead of a sqlite:// URL".into());
+                    None
+                }
+                Ok(_) => {
+                    errors.push(format!("database_url: '{}' is not a PostgreSQL URL; use postgres://user:password@host:5432/database", url.redacted()));
+                    None
+                }
+                Err(e) => {
+                    errors.push(format!("database_url: not a valid URL ({e}); use postgres://user:password@host:5432/database"));
+                    None
+                }
+            },
+        };
+        if !(1..=1000).contains(&self.database_max_connections) {
+            errors.push(format!("database_max_connections: must be between 1 and 1000, got {}", self.database_max_connections));
+        }
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(c), Some(k)) => {
+                for (name, p) in [("tls_cert", c), ("tls_key", k)] {
+                    if let Err(e) = std::fs::metadata(p) {
+                        errors.push(format!("{name}: cannot read {}: {e}", p.display()));
+                    }
+                }
+                Some((c.clone(), k.clone()))
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                errors.push("tls_key: required when tls_cert is set (give both --tls-cert and --tls-key)".into());
+                None
+            }
+            (None, Some(_)) => {
+                errors.push("tls_cert: required when tls_key is set (give both --tls-cert and --tls-key)".into());
+                None
+            }
+        };
+        let log_format = match self.log_format.as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                errors.push(format!("log_format: '{other}' is not one of pretty, json"));
+                LogFormat::Pretty
+            }
+        };
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log_level) {
+            errors.push(format!("log_level: '{}' is not a valid filter ({e}); use e.g. info, debug or portico=debug,info", self.log_level));
+        }
+        if let Err(e) = portico_domain::validate::display_name("tenant_name", &self.tenant_name) {
+            errors.push(format!("tenant_name: {}", e.message));
+        }
+        if let Err(e) = portico_domain::validate::DomainName::parse("tenant_domain_suffix", &self.tenant_domain_suffix) {
+            errors.push(format!("tenant_domain_suffix: {}", e.message));
+        }
+        if let Some(p) = &self.bootstrap_admin_password
+            && let Err(e) = portico_domain::validate::password_strength(&p.0)
+        {
+            errors.push(format!("bootstrap_admin_password: {}", e.message));
+        }
+        let h = &self.password_hashing;
+        let password_params = PasswordParams { memory_kib: h.memory_kib, iterations: h.iterations, parallelism: h.parallelism };
+        if let Err(e) = password_params.validate() {
+            errors.push(format!("password_hashing: {e}"));
+        }
+        if h.max_concurrent > 1024 {
+            errors.push(format!("password_hashing.max_concurrent: must be at most 1024, got {}", h.max_concurrent));
+        }
+        if !(1..=3600).contains(&self.request_timeout_seconds) {
+            errors.push(format!("request_timeout_seconds: must be between 1 and 3600, got {}", self.request_timeout_seconds));
+        }
+        if self.shutdown_timeout_seconds > 3600 {
+            errors.push(format!("shutdown_timeout_seconds: must be at most 3600, got {}", self.shutdown_timeout_seconds));
+        }
+        match (listen, database) {
+            (Some(listen), Some(database)) if errors.is_empty() => Ok(Validated {
+                listen,
+                public_url,
+                data_dir: self.data_dir.clone(),
+                database,
+                database_max_connections: self.database_max_connections,
+                tls,
+                log_format,
+                log_level: self.log_level.clone(),
+                tenant_name: self.tenant_name.clone(),
+                tenant_domain_suffix: self.tenant_domain_suffix.to_ascii_lowercase(),
+                bootstrap_admin_password: self.bootstrap_admin_password.clone(),
+                password_params,
+                max_concurrent_hashes: if h.max_concurrent == 0 {
+                    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+                } else {
+                    h.max_concurrent
+                },
+                request_timeout: Duration::from_secs(self.request_timeout_seconds),
+                shutdown_timeout: Duration::from_secs(self.shutdown_timeout_seconds),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The effective settings as TOML, secrets redacted.
+    #[must_use]
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render settings: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let v = Settings::default().validate().unwrap();
+        assert_eq!(v.listen.to_string(), "127.0.0.1:8080");
+        assert!(matches!(v.database, DatabaseTarget::Sqlite { ref path } if path.ends_with("portico-data/portico.db")));
+    }
+
+    #[test]
+    fn every_bad_value_is_named() {
+        let bad = Settings {
+            listen: "localhost".into(),
+            public_url: Some("ftp://x".into()),
+            database_url: Some(DatabaseUrl("mysql://u:p@h/db".into())),
+            database_max_connections: 0,
+            tls_cert: Some("/nonexistent/cert.pem".into()),
+            log_format: "xml".into(),
+            tenant_name: " ".into(),
+            tenant_domain_suffix: "not a domain".into(),
+            bootstrap_admin_password: Some(Secret("weak".into())),
+            password_hashing: PasswordHashing { memory_kib: 1, ..PasswordHashing::default() },
+            request_timeout_seconds: 0,
+            ..Settings::default()
+        };
+        let errors = bad.validate().unwrap_err();
+        for key in ["listen", "public_url", "database_url", "database_max_connections", "tls_key", "log_format", "tenant_name", "tenant_domain_suffix", "bootstrap_admin_password", "password_hashing", "request_timeout_seconds"] {
+            assert!(errors.iter().any(|e| e.starts_with(key)), "no error for {key}: {errors:?}");
+        }
+        assert!(!errors.iter().any(|e| e.contains(":p@")), "passwords never appear in errors");
+    }
+
+    #[test]
+    fn secrets_are_redacted_when_shown() {
+        let s = Settings {
+            database_url: Some(DatabaseUrl("postgres://app:hunter2@db:5432/portico".into())),
+            bootstrap_admin_password: Some(Secret("Sup3r-secret!".into())),
+            ..Settings::default()
+        };
+        let shown = s.to_redacted_toml();
+        assert!(!shown.contains("hunter2") && !shown.contains("Sup3r-secret"), "{shown}");
+        assert!(shown.contains("postgres://app:%5Bredacted%5D@db:5432/portico") || shown.contains("[redacted]"), "{shown}");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("Sup3r-secret"));
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("portico.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ntenant_name = \"From File\"\n[password_hashing]\niterations = 3\n").unwrap();
+        let overrides = Overrides { tenant_name: Some("From Flag".into()), ..Overrides::default() };
+        let s = load(Some(&file), &overrides).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9000");
+        assert_eq!(s.tenant_name, "From Flag");
+        assert_eq!(s.password_hashing.iterations, 3);
+        std::fs::write(&file, "lissten = \"x\"\n").unwrap();
+        let errors = load(Some(&file), &Overrides::default()).unwrap_err();
+        assert!(errors[0].contains("lissten"), "{errors:?}");
+        let errors = load(Some(&dir.path().join("missing.toml")), &Overrides::default()).unwrap_err();
+        assert!(errors[0].contains("cannot read config file"), "{errors:?}");
+    }
+}
