@@ -72,6 +72,15 @@ impl TestDb {
         Some(Self { store: Arc::new(store), dir: None, schema: Some(schema) })
     }
 
+    /// A URL that connects to this test's PostgreSQL schema (for black-box tests of the binary).
+    #[must_use]
+    pub fn postgres_url_for_schema(&self) -> Option<String> {
+        let schema = self.schema.as_ref()?;
+        let base = postgres_url();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+    }
+
     /// Closes the store and drops the PostgreSQL schema.
     pub async fn finish(self) {
         self.store.close().await;

@@ -186,10 +186,20 @@ pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Setting
                     _ => String::new(),
                 };
                 let key = if e.path.is_empty() { String::new() } else { format!("{}: ", e.path.join(".")) };
-                format!("{key}{}{source}", e.kind)
+                format!("{key}{}{source}", one_line(&e.kind.to_string()))
             })
             .collect()
     })
+}
+
+/// Folds a multi-line parser message (with its source excerpt and caret) into one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.contains(" | "))
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Log output format.
