@@ -26,7 +26,11 @@ pub struct Bootstrapped {
 impl App {
     /// Bootstraps an empty database. Returns `None` when it already holds a tenant (or another
     /// replica bootstrapped it first).
-    pub async fn bootstrap(&self, tenant_name: &str, admin_password: Option<&str>) -> Result<Option<Bootstrapped>, AppError> {
+    pub async fn bootstrap(
+        &self,
+        tenant_name: &str,
+        admin_password: Option<&str>,
+    ) -> Result<Option<Bootstrapped>, AppError> {
         if self.store.is_bootstrapped().await? || !self.store.list_tenants().await?.is_empty() {
             return Ok(None);
         }
@@ -68,11 +72,27 @@ impl App {
                 created_at: now,
             },
             audit: vec![
-                ctx.audit(self, AuditCategory::DirectoryManagement, "Create company", "Add").target("Tenant", tenant.id, Some(&tenant.display_name)),
-                ctx.audit(self, AuditCategory::UserManagement, "Add user", "Add").target_user(admin.id, &admin.user_principal_name, &admin.display_name),
-                ctx.audit(self, AuditCategory::RoleManagement, "Add member to role", "Assign")
-                    .target_user(admin.id, &admin.user_principal_name, &admin.display_name)
-                    .modified("Role.DisplayName", None, Some(DirectoryRole::GlobalAdministrator.display_name().into())),
+                ctx.audit(
+                    self,
+                    AuditCategory::DirectoryManagement,
+                    "Create company",
+                    "Add",
+                )
+                .target("Tenant", tenant.id, Some(&tenant.display_name)),
+                ctx.audit(self, AuditCategory::UserManagement, "Add user", "Add")
+                    .target_user(admin.id, &admin.user_principal_name, &admin.display_name),
+                ctx.audit(
+                    self,
+                    AuditCategory::RoleManagement,
+                    "Add member to role",
+                    "Assign",
+                )
+                .target_user(admin.id, &admin.user_principal_name, &admin.display_name)
+                .modified(
+                    "Role.DisplayName",
+                    None,
+                    Some(DirectoryRole::GlobalAdministrator.display_name().into()),
+                ),
             ],
             admin_password_hash: hash,
             admin: admin.clone(),
@@ -81,14 +101,21 @@ impl App {
         if !self.store.bootstrap(&record).await? {
             return Ok(None);
         }
-        Ok(Some(Bootstrapped { tenant, admin_upn: admin.user_principal_name, generated_password: generated }))
+        Ok(Some(Bootstrapped {
+            tenant,
+            admin_upn: admin.user_principal_name,
+            generated_password: generated,
+        }))
     }
 
     /// Builds (does not store) a tenant named `name` with initial domain `<slug>.<suffix>`.
     pub(crate) fn new_tenant(&self, name: &str) -> Result<Tenant, AppError> {
         let display_name = validate::display_name("tenantName", name)?;
         let label = initial_domain_label(&display_name);
-        let initial_domain = DomainName::parse("tenantDomainSuffix", &format!("{label}.{}", self.config.tenant_domain_suffix))?;
+        let initial_domain = DomainName::parse(
+            "tenantDomainSuffix",
+            &format!("{label}.{}", self.config.tenant_domain_suffix),
+        )?;
         Ok(Tenant {
             id: TenantId::new(),
             display_name,

@@ -40,7 +40,12 @@ impl Context {
     /// A system context (CLI, bootstrap, background jobs).
     #[must_use]
     pub fn system(name: &str) -> Self {
-        Self { actor: Actor::System { name: name.to_owned() }, correlation_id: CorrelationId::new() }
+        Self {
+            actor: Actor::System {
+                name: name.to_owned(),
+            },
+            correlation_id: CorrelationId::new(),
+        }
     }
 
     /// The audit initiator for this actor.
@@ -48,31 +53,68 @@ impl Context {
     pub fn initiator(&self) -> Initiator {
         match &self.actor {
             Actor::System { name } => Initiator::System { name: name.clone() },
-            Actor::User { id, user_principal_name, .. } => {
-                Initiator::User { id: id.0, user_principal_name: user_principal_name.clone() }
-            }
+            Actor::User {
+                id,
+                user_principal_name,
+                ..
+            } => Initiator::User {
+                id: id.0,
+                user_principal_name: user_principal_name.clone(),
+            },
         }
     }
 
     /// Starts a successful audit event for this actor.
     #[must_use]
-    pub fn audit(&self, app: &App, category: AuditCategory, activity: &str, operation: &str) -> AuditEvent {
-        AuditEvent::success(app.clock.now(), category, activity, operation, self.initiator(), self.correlation_id)
+    pub fn audit(
+        &self,
+        app: &App,
+        category: AuditCategory,
+        activity: &str,
+        operation: &str,
+    ) -> AuditEvent {
+        AuditEvent::success(
+            app.clock.now(),
+            category,
+            activity,
+            operation,
+            self.initiator(),
+            self.correlation_id,
+        )
     }
 }
 
 impl App {
     /// The directory roles a user holds in a tenant.
-    pub async fn roles_of(&self, tenant: TenantId, user: UserId) -> Result<Vec<DirectoryRole>, AppError> {
-        Ok(self.store.list_role_assignments(tenant, Some(user.0)).await?.into_iter().map(|a| a.role).collect())
+    pub async fn roles_of(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<DirectoryRole>, AppError> {
+        Ok(self
+            .store
+            .list_role_assignments(tenant, Some(user.0))
+            .await?
+            .into_iter()
+            .map(|a| a.role)
+            .collect())
     }
 
     /// Checks that the actor may perform `action` in `tenant`; a refusal is audited. Users of
     /// another tenant are refused as if the tenant did not exist.
-    pub async fn authorize(&self, ctx: &Context, tenant: TenantId, action: Action, activity: &str, category: AuditCategory) -> Result<Vec<DirectoryRole>, AppError> {
+    pub async fn authorize(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        action: Action,
+        activity: &str,
+        category: AuditCategory,
+    ) -> Result<Vec<DirectoryRole>, AppError> {
         match &ctx.actor {
             Actor::System { .. } => Ok(DirectoryRole::ALL.to_vec()),
-            Actor::User { tenant: home, .. } if *home != tenant => Err(AppError::NotFound("tenant")),
+            Actor::User { tenant: home, .. } if *home != tenant => {
+                Err(AppError::NotFound("tenant"))
+            }
             Actor::User { id, .. } => {
                 let roles = self.roles_of(tenant, *id).await?;
                 if any_role_allows(&roles, action) {
@@ -80,9 +122,12 @@ impl App {
                 }
                 let mut event = ctx.audit(self, category, activity, "Other");
                 event.result = AuditResult::Failure;
-                event.result_reason = Some("Insufficient privileges to complete the operation.".into());
+                event.result_reason =
+                    Some("Insufficient privileges to complete the operation.".into());
                 self.store.record_audit(tenant, &event).await?;
-                Err(AppError::Forbidden("Insufficient privileges to complete the operation.".into()))
+                Err(AppError::Forbidden(
+                    "Insufficient privileges to complete the operation.".into(),
+                ))
             }
         }
     }
@@ -91,5 +136,8 @@ impl App {
 /// A reference to a user as a directory object.
 #[must_use]
 pub fn user_ref(id: UserId) -> ObjectRef {
-    ObjectRef { kind: ObjectKind::User, id: id.0 }
+    ObjectRef {
+        kind: ObjectKind::User,
+        id: id.0,
+    }
 }

@@ -35,7 +35,10 @@ impl TxtResolver for HickoryResolver {
                 .iter()
                 .filter_map(|r| match &r.data {
                     hickory_resolver::proto::rr::RData::TXT(txt) => Some(
-                        txt.txt_data.iter().map(|part| String::from_utf8_lossy(part).into_owned()).collect::<String>(),
+                        txt.txt_data
+                            .iter()
+                            .map(|part| String::from_utf8_lossy(part).into_owned())
+                            .collect::<String>(),
                     ),
                     _ => None,
                 })

@@ -2,10 +2,10 @@
 
 use crate::{App, AppError, Context};
 use portico_crypto::secret;
+use portico_domain::TenantId;
 use portico_domain::audit::AuditCategory;
 use portico_domain::tenant::{Domain, VerificationMethod};
 use portico_domain::validate::DomainName;
-use portico_domain::TenantId;
 use portico_policy::directory::Action;
 
 /// How to prove ownership.
@@ -19,8 +19,20 @@ pub enum Verification {
 
 impl App {
     /// Adds an unverified domain and returns it with the TXT record to publish.
-    pub async fn add_domain(&self, ctx: &Context, tenant: TenantId, name: &str) -> Result<Domain, AppError> {
-        self.authorize(ctx, tenant, Action::ManageDomainsAndBranding, "Add unverified domain", AuditCategory::DirectoryManagement).await?;
+    pub async fn add_domain(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        name: &str,
+    ) -> Result<Domain, AppError> {
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageDomainsAndBranding,
+            "Add unverified domain",
+            AuditCategory::DirectoryManagement,
+        )
+        .await?;
         let name = DomainName::parse("id", name)?;
         let now = self.clock.now();
         let domain = Domain {
@@ -33,15 +45,35 @@ impl App {
             created_at: now,
             verified_at: None,
         };
-        let audit = ctx.audit(self, AuditCategory::DirectoryManagement, "Add unverified domain", "Add").target("Domain", &name, Some(name.as_str()));
+        let audit = ctx
+            .audit(
+                self,
+                AuditCategory::DirectoryManagement,
+                "Add unverified domain",
+                "Add",
+            )
+            .target("Domain", &name, Some(name.as_str()));
         self.store.add_domain(tenant, &domain, &audit).await?;
         Ok(domain)
     }
 
     /// Verifies a domain. With DNS, the TXT record `portico-verification=<code>` must be
     /// published at the domain; a missing record is a precondition failure that changes nothing.
-    pub async fn verify_domain(&self, ctx: &Context, tenant: TenantId, name: &str, how: Verification) -> Result<Domain, AppError> {
-        self.authorize(ctx, tenant, Action::ManageDomainsAndBranding, "Verify domain", AuditCategory::DirectoryManagement).await?;
+    pub async fn verify_domain(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        name: &str,
+        how: Verification,
+    ) -> Result<Domain, AppError> {
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageDomainsAndBranding,
+            "Verify domain",
+            AuditCategory::DirectoryManagement,
+        )
+        .await?;
         let name = DomainName::parse("id", name)?;
         let domain = self.store.get_domain(tenant, &name).await?;
         if domain.is_verified {
@@ -51,11 +83,11 @@ impl App {
             Verification::AdminOverride => VerificationMethod::AdminOverride,
             Verification::Dns => {
                 let expected = domain.expected_txt_record();
-                let records = self
-                    .dns
-                    .txt(name.as_str())
-                    .await
-                    .map_err(|e| AppError::Precondition(format!("The DNS lookup of TXT records for {name} failed: {e}")))?;
+                let records = self.dns.txt(name.as_str()).await.map_err(|e| {
+                    AppError::Precondition(format!(
+                        "The DNS lookup of TXT records for {name} failed: {e}"
+                    ))
+                })?;
                 if !records.iter().any(|r| r.trim() == expected) {
                     return Err(AppError::Precondition(format!(
                         "No TXT record '{expected}' was found at {name}. Publish it with your DNS provider and try again (DNS changes can take a while to appear)."
@@ -65,10 +97,18 @@ impl App {
             }
         };
         let audit = ctx
-            .audit(self, AuditCategory::DirectoryManagement, "Verify domain", "Update")
+            .audit(
+                self,
+                AuditCategory::DirectoryManagement,
+                "Verify domain",
+                "Update",
+            )
             .target("Domain", &name, Some(name.as_str()))
             .modified("VerificationMethod", None, Some(method.as_str().into()));
-        Ok(self.store.verify_domain(tenant, &name, method, self.clock.now(), &audit).await?)
+        Ok(self
+            .store
+            .verify_domain(tenant, &name, method, self.clock.now(), &audit)
+            .await?)
     }
 
     /// Lists the tenant's domains.
@@ -77,25 +117,69 @@ impl App {
     }
 
     /// Removes a domain; the initial domain and the default domain cannot be removed.
-    pub async fn remove_domain(&self, ctx: &Context, tenant: TenantId, name: &str) -> Result<(), AppError> {
-        self.authorize(ctx, tenant, Action::ManageDomainsAndBranding, "Remove verified domain", AuditCategory::DirectoryManagement).await?;
+    pub async fn remove_domain(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        name: &str,
+    ) -> Result<(), AppError> {
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageDomainsAndBranding,
+            "Remove verified domain",
+            AuditCategory::DirectoryManagement,
+        )
+        .await?;
         let name = DomainName::parse("id", name)?;
         let domain = self.store.get_domain(tenant, &name).await?;
         if domain.is_initial {
-            return Err(AppError::Conflict { message: "The initial domain cannot be removed.".into() });
+            return Err(AppError::Conflict {
+                message: "The initial domain cannot be removed.".into(),
+            });
         }
         if domain.is_default {
-            return Err(AppError::Conflict { message: "The default domain cannot be removed; make another domain the default first.".into() });
+            return Err(AppError::Conflict {
+                message:
+                    "The default domain cannot be removed; make another domain the default first."
+                        .into(),
+            });
         }
-        let audit = ctx.audit(self, AuditCategory::DirectoryManagement, "Remove verified domain", "Delete").target("Domain", &name, Some(name.as_str()));
+        let audit = ctx
+            .audit(
+                self,
+                AuditCategory::DirectoryManagement,
+                "Remove verified domain",
+                "Delete",
+            )
+            .target("Domain", &name, Some(name.as_str()));
         Ok(self.store.remove_domain(tenant, &name, &audit).await?)
     }
 
     /// Makes a verified domain the default for new users.
-    pub async fn set_default_domain(&self, ctx: &Context, tenant: TenantId, name: &str) -> Result<(), AppError> {
-        self.authorize(ctx, tenant, Action::ManageDomainsAndBranding, "Set domain authentication", AuditCategory::DirectoryManagement).await?;
+    pub async fn set_default_domain(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        name: &str,
+    ) -> Result<(), AppError> {
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageDomainsAndBranding,
+            "Set domain authentication",
+            AuditCategory::DirectoryManagement,
+        )
+        .await?;
         let name = DomainName::parse("id", name)?;
-        let audit = ctx.audit(self, AuditCategory::DirectoryManagement, "Set default domain", "Update").target("Domain", &name, Some(name.as_str()));
+        let audit = ctx
+            .audit(
+                self,
+                AuditCategory::DirectoryManagement,
+                "Set default domain",
+                "Update",
+            )
+            .target("Domain", &name, Some(name.as_str()));
         Ok(self.store.set_default_domain(tenant, &name, &audit).await?)
     }
 }

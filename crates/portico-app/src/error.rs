@@ -37,7 +37,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::NotFound(what),
-            StoreError::Conflict { constraint } => Self::Conflict { message: conflict_message(&constraint) },
+            StoreError::Conflict { constraint } => Self::Conflict {
+                message: conflict_message(&constraint),
+            },
             StoreError::Unavailable(inner) => Self::Unavailable(inner.to_string()),
             StoreError::Corrupt(m) => Self::Internal(m),
             StoreError::Database(inner) => Self::Internal(inner.to_string()),

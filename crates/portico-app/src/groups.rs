@@ -11,8 +11,21 @@ use portico_policy::directory::Action;
 
 impl App {
     /// Creates a security group; the creating user (if any) and `owners` become its owners.
-    pub async fn create_group(&self, ctx: &Context, tenant: TenantId, new: NewGroup, owners: &[UserId]) -> Result<Group, AppError> {
-        self.authorize(ctx, tenant, Action::ManageGroups, "Add group", AuditCategory::GroupManagement).await?;
+    pub async fn create_group(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        new: NewGroup,
+        owners: &[UserId],
+    ) -> Result<Group, AppError> {
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageGroups,
+            "Add group",
+            AuditCategory::GroupManagement,
+        )
+        .await?;
         let group = new.build(self.clock.now())?;
         let mut owner_refs: Vec<ObjectRef> = owners.iter().map(|o| user_ref(*o)).collect();
         if let Actor::User { id, .. } = &ctx.actor {
@@ -20,72 +33,163 @@ impl App {
         }
         owner_refs.sort();
         owner_refs.dedup();
-        let audit = ctx.audit(self, AuditCategory::GroupManagement, "Add group", "Add").target("Group", group.id, Some(&group.display_name));
-        self.store.create_group(tenant, &group, &owner_refs, &audit).await?;
+        let audit = ctx
+            .audit(self, AuditCategory::GroupManagement, "Add group", "Add")
+            .target("Group", group.id, Some(&group.display_name));
+        self.store
+            .create_group(tenant, &group, &owner_refs, &audit)
+            .await?;
         Ok(group)
     }
 
     /// Lists groups.
-    pub async fn list_groups(&self, ctx: &Context, tenant: TenantId, page: &PageRequest) -> Result<Page<Group>, AppError> {
+    pub async fn list_groups(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<Group>, AppError> {
         self.authorize_read(ctx, tenant)?;
         Ok(self.store.list_groups(tenant, page).await?)
     }
 
     /// Group administrators, or the group's owners, may change its members.
-    async fn authorize_group_change(&self, ctx: &Context, tenant: TenantId, group: GroupId, activity: &str) -> Result<(), AppError> {
-        if let Actor::User { id, tenant: home, .. } = &ctx.actor
+    async fn authorize_group_change(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        group: GroupId,
+        activity: &str,
+    ) -> Result<(), AppError> {
+        if let Actor::User {
+            id, tenant: home, ..
+        } = &ctx.actor
             && *home == tenant
-            && self.store.list_group_owners(tenant, group).await?.contains(&user_ref(*id))
+            && self
+                .store
+                .list_group_owners(tenant, group)
+                .await?
+                .contains(&user_ref(*id))
         {
             return Ok(());
         }
-        self.authorize(ctx, tenant, Action::ManageGroups, activity, AuditCategory::GroupManagement).await.map(|_| ())
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageGroups,
+            activity,
+            AuditCategory::GroupManagement,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Adds a member. A group cannot contain itself, directly or through nesting.
-    pub async fn add_group_member(&self, ctx: &Context, tenant: TenantId, group: GroupId, member: ObjectRef) -> Result<(), AppError> {
-        self.authorize_group_change(ctx, tenant, group, "Add member to group").await?;
+    pub async fn add_group_member(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        group: GroupId,
+        member: ObjectRef,
+    ) -> Result<(), AppError> {
+        self.authorize_group_change(ctx, tenant, group, "Add member to group")
+            .await?;
         if member.kind == ObjectKind::Group {
             if member.id == group.0 {
-                return Err(AppError::Conflict { message: "A group cannot be a member of itself.".into() });
+                return Err(AppError::Conflict {
+                    message: "A group cannot be a member of itself.".into(),
+                });
             }
-            if self.store.transitive_member_of(tenant, group.0).await?.contains(&GroupId(member.id)) {
-                return Err(AppError::Conflict { message: "Adding this group would create a circular membership.".into() });
+            if self
+                .store
+                .transitive_member_of(tenant, group.0)
+                .await?
+                .contains(&GroupId(member.id))
+            {
+                return Err(AppError::Conflict {
+                    message: "Adding this group would create a circular membership.".into(),
+                });
             }
         }
         let g = self.store.get_group(tenant, group).await?;
         let audit = ctx
-            .audit(self, AuditCategory::GroupManagement, "Add member to group", "Assign")
+            .audit(
+                self,
+                AuditCategory::GroupManagement,
+                "Add member to group",
+                "Assign",
+            )
             .target("Group", g.id, Some(&g.display_name))
             .target(kind_name(member.kind), member.id, None);
-        Ok(self.store.add_group_member(tenant, group, member, self.clock.now(), &audit).await?)
+        Ok(self
+            .store
+            .add_group_member(tenant, group, member, self.clock.now(), &audit)
+            .await?)
     }
 
     /// Removes a member.
-    pub async fn remove_group_member(&self, ctx: &Context, tenant: TenantId, group: GroupId, member: uuid::Uuid) -> Result<(), AppError> {
-        self.authorize_group_change(ctx, tenant, group, "Remove member from group").await?;
+    pub async fn remove_group_member(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        group: GroupId,
+        member: uuid::Uuid,
+    ) -> Result<(), AppError> {
+        self.authorize_group_change(ctx, tenant, group, "Remove member from group")
+            .await?;
         let audit = ctx
-            .audit(self, AuditCategory::GroupManagement, "Remove member from group", "Unassign")
+            .audit(
+                self,
+                AuditCategory::GroupManagement,
+                "Remove member from group",
+                "Unassign",
+            )
             .target("Group", group, None)
             .target("DirectoryObject", member, None);
-        Ok(self.store.remove_group_member(tenant, group, member, &audit).await?)
+        Ok(self
+            .store
+            .remove_group_member(tenant, group, member, &audit)
+            .await?)
     }
 
     /// Adds an owner (a user or service principal).
-    pub async fn add_group_owner(&self, ctx: &Context, tenant: TenantId, group: GroupId, owner: ObjectRef) -> Result<(), AppError> {
-        self.authorize_group_change(ctx, tenant, group, "Add owner to group").await?;
+    pub async fn add_group_owner(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        group: GroupId,
+        owner: ObjectRef,
+    ) -> Result<(), AppError> {
+        self.authorize_group_change(ctx, tenant, group, "Add owner to group")
+            .await?;
         if owner.kind == ObjectKind::Group {
-            return Err(AppError::Validation(portico_domain::ValidationError::new("owners", "a group cannot own a group; use a user or service principal")));
+            return Err(AppError::Validation(portico_domain::ValidationError::new(
+                "owners",
+                "a group cannot own a group; use a user or service principal",
+            )));
         }
         let audit = ctx
-            .audit(self, AuditCategory::GroupManagement, "Add owner to group", "Assign")
+            .audit(
+                self,
+                AuditCategory::GroupManagement,
+                "Add owner to group",
+                "Assign",
+            )
             .target("Group", group, None)
             .target(kind_name(owner.kind), owner.id, None);
-        Ok(self.store.add_group_owner(tenant, group, owner, self.clock.now(), &audit).await?)
+        Ok(self
+            .store
+            .add_group_owner(tenant, group, owner, self.clock.now(), &audit)
+            .await?)
     }
 
     /// Lists a group's direct members.
-    pub async fn list_group_members(&self, ctx: &Context, tenant: TenantId, group: GroupId) -> Result<Vec<ObjectRef>, AppError> {
+    pub async fn list_group_members(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        group: GroupId,
+    ) -> Result<Vec<ObjectRef>, AppError> {
         self.authorize_read(ctx, tenant)?;
         self.store.get_group(tenant, group).await?;
         Ok(self.store.list_group_members(tenant, group).await?)

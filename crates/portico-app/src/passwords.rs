@@ -17,7 +17,10 @@ impl PasswordService {
     /// `max_parallel` hashes at a time (at least one).
     #[must_use]
     pub fn new(params: PasswordParams, max_parallel: usize) -> Self {
-        Self { params, permits: Arc::new(Semaphore::new(max_parallel.max(1))) }
+        Self {
+            params,
+            permits: Arc::new(Semaphore::new(max_parallel.max(1))),
+        }
     }
 
     /// The parameters new hashes use.
@@ -28,7 +31,11 @@ impl PasswordService {
 
     /// Hashes a password.
     pub async fn hash(&self, password: &str) -> Result<String, AppError> {
-        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let params = self.params;
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || password::hash_password(&params, &password))
@@ -39,7 +46,11 @@ impl PasswordService {
 
     /// Verifies a password against a stored hash.
     pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, AppError> {
-        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let password = password.to_owned();
         let phc = phc.to_owned();
         tokio::task::spawn_blocking(move || password::verify_password(&password, &phc))

@@ -1,10 +1,10 @@
 //! Tenants: create (operators), list, resolve by id or domain, branding.
 
 use crate::{Actor, App, AppError, Context};
+use portico_domain::TenantId;
 use portico_domain::audit::AuditCategory;
 use portico_domain::tenant::{Branding, Tenant};
 use portico_domain::validate::{self, DomainName};
-use portico_domain::TenantId;
 use portico_policy::directory::Action;
 use portico_store::{StoreError, constraint};
 
@@ -16,25 +16,47 @@ impl App {
     /// taken, a number is appended (`contoso2...`).
     pub async fn create_tenant(&self, ctx: &Context, name: &str) -> Result<Tenant, AppError> {
         if !matches!(ctx.actor, Actor::System { .. }) {
-            return Err(AppError::Forbidden("Only an operator can create tenants.".into()));
+            return Err(AppError::Forbidden(
+                "Only an operator can create tenants.".into(),
+            ));
         }
         let base = self.new_tenant(name)?;
-        let label = base.initial_domain.as_str().split('.').next().unwrap_or("directory").to_owned();
+        let label = base
+            .initial_domain
+            .as_str()
+            .split('.')
+            .next()
+            .unwrap_or("directory")
+            .to_owned();
         for attempt in 1..=MAX_LABEL_ATTEMPTS {
             let mut tenant = base.clone();
             if attempt > 1 {
-                tenant.initial_domain = DomainName::parse("tenantDomainSuffix", &format!("{label}{attempt}.{}", self.config.tenant_domain_suffix))?;
+                tenant.initial_domain = DomainName::parse(
+                    "tenantDomainSuffix",
+                    &format!("{label}{attempt}.{}", self.config.tenant_domain_suffix),
+                )?;
             }
             let audit = ctx
-                .audit(self, AuditCategory::DirectoryManagement, "Create company", "Add")
+                .audit(
+                    self,
+                    AuditCategory::DirectoryManagement,
+                    "Create company",
+                    "Add",
+                )
                 .target("Tenant", tenant.id, Some(&tenant.display_name));
-            match self.store.create_tenant(&tenant, &crate::bootstrap::initial_domain(&tenant), &audit).await {
+            match self
+                .store
+                .create_tenant(&tenant, &crate::bootstrap::initial_domain(&tenant), &audit)
+                .await
+            {
                 Ok(()) => return Ok(tenant),
                 Err(e) if e.is_conflict_on(constraint::DOMAIN_VERIFIED) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(AppError::Conflict { message: format!("No free initial domain for '{name}'; choose another tenant name.") })
+        Err(AppError::Conflict {
+            message: format!("No free initial domain for '{name}'; choose another tenant name."),
+        })
     }
 
     /// Every tenant (operators).
@@ -63,7 +85,14 @@ impl App {
         branding: Branding,
         default_language: Option<&str>,
     ) -> Result<Tenant, AppError> {
-        self.authorize(ctx, tenant, Action::ManageDomainsAndBranding, "Update company", AuditCategory::DirectoryManagement).await?;
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageDomainsAndBranding,
+            "Update company",
+            AuditCategory::DirectoryManagement,
+        )
+        .await?;
         let mut t = self.store.get_tenant(tenant).await?;
         if let Some(name) = display_name {
             t.display_name = validate::display_name("displayName", name)?;
@@ -73,7 +102,12 @@ impl App {
             t.default_language = validate::language_tag("preferredLanguage", lang)?;
         }
         let audit = ctx
-            .audit(self, AuditCategory::DirectoryManagement, "Update company", "Update")
+            .audit(
+                self,
+                AuditCategory::DirectoryManagement,
+                "Update company",
+                "Update",
+            )
             .target("Tenant", t.id, Some(&t.display_name));
         self.store.update_tenant(&t, &audit).await?;
         Ok(t)

@@ -11,11 +11,26 @@ use portico_policy::directory::{Action, may_manage_user, may_reset_password};
 impl App {
     /// Creates a member (or guest) with an optional password. The UPN's domain must be one of
     /// the tenant's verified domains, as Entra requires.
-    pub async fn create_user(&self, ctx: &Context, tenant: TenantId, new: NewUser, password: Option<&str>, force_change: bool) -> Result<User, AppError> {
-        self.authorize(ctx, tenant, Action::ManageUsers, "Add user", AuditCategory::UserManagement).await?;
+    pub async fn create_user(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        new: NewUser,
+        password: Option<&str>,
+        force_change: bool,
+    ) -> Result<User, AppError> {
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageUsers,
+            "Add user",
+            AuditCategory::UserManagement,
+        )
+        .await?;
         let now = self.clock.now();
         let mut user = new.build(now)?;
-        self.check_upn_domain(tenant, &user.user_principal_name).await?;
+        self.check_upn_domain(tenant, &user.user_principal_name)
+            .await?;
         let hash = match password {
             Some(p) => {
                 validate::password_strength(p)?;
@@ -30,15 +45,26 @@ impl App {
             .audit(self, AuditCategory::UserManagement, "Add user", "Add")
             .target_user(user.id, &user.user_principal_name, &user.display_name)
             .modified("UserType", None, Some(user.user_type.as_str().into()))
-            .modified("AccountEnabled", None, Some(user.account_enabled.to_string()));
-        self.store.create_user(tenant, &user, hash.as_deref(), &audit).await?;
+            .modified(
+                "AccountEnabled",
+                None,
+                Some(user.account_enabled.to_string()),
+            );
+        self.store
+            .create_user(tenant, &user, hash.as_deref(), &audit)
+            .await?;
         Ok(user)
     }
 
     async fn check_upn_domain(&self, tenant: TenantId, upn: &str) -> Result<(), AppError> {
         let domain_part = upn.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
         let domain = DomainName::parse("userPrincipalName", domain_part)?;
-        let verified = self.store.list_domains(tenant).await?.into_iter().any(|d| d.is_verified && d.name == domain);
+        let verified = self
+            .store
+            .list_domains(tenant)
+            .await?
+            .into_iter()
+            .any(|d| d.is_verified && d.name == domain);
         if verified {
             Ok(())
         } else {
@@ -53,19 +79,32 @@ impl App {
     /// Checks the actor may read the tenant's directory (any user of the tenant, or an operator).
     pub fn authorize_read(&self, ctx: &Context, tenant: TenantId) -> Result<(), AppError> {
         match &ctx.actor {
-            Actor::User { tenant: home, .. } if *home != tenant => Err(AppError::NotFound("tenant")),
+            Actor::User { tenant: home, .. } if *home != tenant => {
+                Err(AppError::NotFound("tenant"))
+            }
             _ => Ok(()),
         }
     }
 
     /// Lists users.
-    pub async fn list_users(&self, ctx: &Context, tenant: TenantId, filter: &UserFilter, page: &PageRequest) -> Result<Page<User>, AppError> {
+    pub async fn list_users(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, AppError> {
         self.authorize_read(ctx, tenant)?;
         Ok(self.store.list_users(tenant, filter, page).await?)
     }
 
     /// Finds a user by object id or UPN.
-    pub async fn find_user(&self, ctx: &Context, tenant: TenantId, id_or_upn: &str) -> Result<User, AppError> {
+    pub async fn find_user(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        id_or_upn: &str,
+    ) -> Result<User, AppError> {
         self.authorize_read(ctx, tenant)?;
         let found = match id_or_upn.parse::<UserId>() {
             Ok(id) => self.store.get_user(tenant, id).await,
@@ -75,55 +114,140 @@ impl App {
     }
 
     /// Sets a user's password (administrators, by role and target rules).
-    pub async fn set_password(&self, ctx: &Context, tenant: TenantId, user: UserId, password: &str, force_change: bool) -> Result<(), AppError> {
-        let actor_roles = self.authorize(ctx, tenant, Action::ResetPassword, "Reset user password", AuditCategory::UserManagement).await?;
+    pub async fn set_password(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        user: UserId,
+        password: &str,
+        force_change: bool,
+    ) -> Result<(), AppError> {
+        let actor_roles = self
+            .authorize(
+                ctx,
+                tenant,
+                Action::ResetPassword,
+                "Reset user password",
+                AuditCategory::UserManagement,
+            )
+            .await?;
         let target = self.store.get_user(tenant, user).await?;
         let target_roles = self.roles_of(tenant, user).await?;
         if !may_reset_password(&actor_roles, &target_roles) {
-            return Err(AppError::Forbidden("Insufficient privileges to reset the password of this user.".into()));
+            return Err(AppError::Forbidden(
+                "Insufficient privileges to reset the password of this user.".into(),
+            ));
         }
         validate::password_strength(password)?;
         let hash = self.passwords.hash(password).await?;
         let audit = ctx
-            .audit(self, AuditCategory::UserManagement, "Reset user password", "Update")
+            .audit(
+                self,
+                AuditCategory::UserManagement,
+                "Reset user password",
+                "Update",
+            )
             .target_user(target.id, &target.user_principal_name, &target.display_name);
-        Ok(self.store.set_password(tenant, user, &hash, force_change, self.clock.now(), &audit).await?)
+        Ok(self
+            .store
+            .set_password(tenant, user, &hash, force_change, self.clock.now(), &audit)
+            .await?)
     }
 
     /// Soft-deletes a user (restorable for 30 days).
-    pub async fn delete_user(&self, ctx: &Context, tenant: TenantId, user: UserId) -> Result<(), AppError> {
-        let actor_roles = self.authorize(ctx, tenant, Action::ManageUsers, "Delete user", AuditCategory::UserManagement).await?;
+    pub async fn delete_user(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<(), AppError> {
+        let actor_roles = self
+            .authorize(
+                ctx,
+                tenant,
+                Action::ManageUsers,
+                "Delete user",
+                AuditCategory::UserManagement,
+            )
+            .await?;
         let target = self.store.get_user(tenant, user).await?;
         if !may_manage_user(&actor_roles, &self.roles_of(tenant, user).await?) {
-            return Err(AppError::Forbidden("Insufficient privileges to delete this user.".into()));
+            return Err(AppError::Forbidden(
+                "Insufficient privileges to delete this user.".into(),
+            ));
         }
         if let Actor::User { id, .. } = &ctx.actor
             && *id == user
         {
-            return Err(AppError::Conflict { message: "You cannot delete your own account.".into() });
+            return Err(AppError::Conflict {
+                message: "You cannot delete your own account.".into(),
+            });
         }
         let audit = ctx
             .audit(self, AuditCategory::UserManagement, "Delete user", "Delete")
             .target_user(target.id, &target.user_principal_name, &target.display_name);
-        Ok(self.store.soft_delete_user(tenant, user, self.clock.now(), &audit).await?)
+        Ok(self
+            .store
+            .soft_delete_user(tenant, user, self.clock.now(), &audit)
+            .await?)
     }
 
     /// Restores a soft-deleted user.
-    pub async fn restore_user(&self, ctx: &Context, tenant: TenantId, user: UserId) -> Result<User, AppError> {
-        self.authorize(ctx, tenant, Action::ManageUsers, "Restore user", AuditCategory::UserManagement).await?;
-        let audit = ctx.audit(self, AuditCategory::UserManagement, "Restore user", "Update").target("User", user, None);
+    pub async fn restore_user(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<User, AppError> {
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageUsers,
+            "Restore user",
+            AuditCategory::UserManagement,
+        )
+        .await?;
+        let audit = ctx
+            .audit(
+                self,
+                AuditCategory::UserManagement,
+                "Restore user",
+                "Update",
+            )
+            .target("User", user, None);
         Ok(self.store.restore_user(tenant, user, &audit).await?)
     }
 }
 
 impl App {
     /// Assigns a directory role (Global Administrators and operators only).
-    pub async fn assign_role(&self, ctx: &Context, tenant: TenantId, assignment: &portico_domain::role::RoleAssignment) -> Result<(), AppError> {
-        self.authorize(ctx, tenant, Action::ManageRoles, "Add member to role", AuditCategory::RoleManagement).await?;
+    pub async fn assign_role(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        assignment: &portico_domain::role::RoleAssignment,
+    ) -> Result<(), AppError> {
+        self.authorize(
+            ctx,
+            tenant,
+            Action::ManageRoles,
+            "Add member to role",
+            AuditCategory::RoleManagement,
+        )
+        .await?;
         let audit = ctx
-            .audit(self, AuditCategory::RoleManagement, "Add member to role", "Assign")
+            .audit(
+                self,
+                AuditCategory::RoleManagement,
+                "Add member to role",
+                "Assign",
+            )
             .target("User", assignment.principal.id, None)
-            .modified("Role.DisplayName", None, Some(assignment.role.display_name().into()));
+            .modified(
+                "Role.DisplayName",
+                None,
+                Some(assignment.role.display_name().into()),
+            );
         Ok(self.store.assign_role(tenant, assignment, &audit).await?)
     }
 }

@@ -1,6 +1,15 @@
 //! Use-case tests on SQLite and PostgreSQL: authorization, validation, audit and the
 //! bootstrap, domain, user, group and purge flows.
 
+// Test bodies run through `backend_tests!` or helpers, so clippy sees them as non-test code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_pass_by_value
+)]
+
 use portico_app::clock::ManualClock;
 use portico_app::dns::StaticResolver;
 use portico_app::domains::Verification;
@@ -18,20 +27,32 @@ use portico_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-const FAST: PasswordParams = PasswordParams { memory_kib: 8 * 1024, iterations: 1, parallelism: 1 };
+const FAST: PasswordParams = PasswordParams {
+    memory_kib: 8 * 1024,
+    iterations: 1,
+    parallelism: 1,
+};
 
 fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(time::macros::datetime!(2026-06-01 12:00 UTC)));
+    let clock = Arc::new(ManualClock::new(
+        time::macros::datetime!(2026-06-01 12:00 UTC),
+    ));
     let mut records: HashMap<String, Vec<String>> = HashMap::new();
     for (name, value) in txt {
-        records.entry((*name).to_owned()).or_default().push((*value).to_owned());
+        records
+            .entry((*name).to_owned())
+            .or_default()
+            .push((*value).to_owned());
     }
     let app = App {
         store,
         clock: clock.clone(),
         passwords: PasswordService::new(FAST, 2),
         dns: Arc::new(StaticResolver(records)),
-        config: AppConfig { tenant_domain_suffix: "onportico.test".into(), public_url: "http://127.0.0.1:8080".into() },
+        config: AppConfig {
+            tenant_domain_suffix: "onportico.test".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+        },
     };
     (app, clock)
 }
@@ -42,45 +63,128 @@ fn operator() -> Context {
 
 async fn member(app: &App, tenant: &Tenant, alias: &str, role: Option<DirectoryRole>) -> Context {
     let user = app
-        .create_user(&operator(), tenant.id, NewUser { display_name: alias.into(), user_principal_name: format!("{alias}@{}", tenant.initial_domain), ..NewUser::default() }, Some("Passw0rd!long"), false)
+        .create_user(
+            &operator(),
+            tenant.id,
+            NewUser {
+                display_name: alias.into(),
+                user_principal_name: format!("{alias}@{}", tenant.initial_domain),
+                ..NewUser::default()
+            },
+            Some("Passw0rd!long"),
+            false,
+        )
         .await
         .unwrap();
     if let Some(role) = role {
-        let a = RoleAssignment { id: RoleAssignmentId::new(), role, principal: ObjectRef { kind: ObjectKind::User, id: user.id.0 }, directory_scope_id: "/".into(), created_at: app.clock.now() };
-        app.store.assign_role(tenant.id, &a, &operator().audit(app, portico_domain::audit::AuditCategory::RoleManagement, "Add member to role", "Assign")).await.unwrap();
+        let a = RoleAssignment {
+            id: RoleAssignmentId::new(),
+            role,
+            principal: ObjectRef {
+                kind: ObjectKind::User,
+                id: user.id.0,
+            },
+            directory_scope_id: "/".into(),
+            created_at: app.clock.now(),
+        };
+        app.store
+            .assign_role(
+                tenant.id,
+                &a,
+                &operator().audit(
+                    app,
+                    portico_domain::audit::AuditCategory::RoleManagement,
+                    "Add member to role",
+                    "Assign",
+                ),
+            )
+            .await
+            .unwrap();
     }
-    Context { actor: Actor::User { tenant: tenant.id, id: user.id, user_principal_name: user.user_principal_name }, correlation_id: CorrelationId::new() }
+    Context {
+        actor: Actor::User {
+            tenant: tenant.id,
+            id: user.id,
+            user_principal_name: user.user_principal_name,
+        },
+        correlation_id: CorrelationId::new(),
+    }
 }
 
 async fn bootstrap_creates_one_tenant_and_a_global_admin_once(store: Arc<dyn Store>) {
     let (app, _) = app(store, &[]);
     let weak = app.bootstrap("Contoso", Some("short")).await.unwrap_err();
-    assert!(matches!(&weak, AppError::Validation(v) if v.field == "PORTICO_BOOTSTRAP_ADMIN_PASSWORD"), "{weak:?}");
-    assert!(app.list_tenants().await.unwrap().is_empty(), "a refused bootstrap writes nothing");
+    assert!(
+        matches!(&weak, AppError::Validation(v) if v.field == "PORTICO_BOOTSTRAP_ADMIN_PASSWORD"),
+        "{weak:?}"
+    );
+    assert!(
+        app.list_tenants().await.unwrap().is_empty(),
+        "a refused bootstrap writes nothing"
+    );
 
-    let done = app.bootstrap("Contoso Ltd", None).await.unwrap().expect("bootstraps");
-    assert_eq!(done.tenant.initial_domain.as_str(), "contosoltd.onportico.test");
+    let done = app
+        .bootstrap("Contoso Ltd", None)
+        .await
+        .unwrap()
+        .expect("bootstraps");
+    assert_eq!(
+        done.tenant.initial_domain.as_str(),
+        "contosoltd.onportico.test"
+    );
     assert_eq!(done.admin_upn, "admin@contosoltd.onportico.test");
     let password = done.generated_password.expect("a generated password");
     assert!(password.len() >= 20);
-    let admin = app.find_user(&operator(), done.tenant.id, &done.admin_upn).await.unwrap();
-    assert!(admin.force_change_password_next_sign_in, "the one-time password must be changed");
-    let hash = app.store.password_hash(done.tenant.id, admin.id).await.unwrap().unwrap();
+    let admin = app
+        .find_user(&operator(), done.tenant.id, &done.admin_upn)
+        .await
+        .unwrap();
+    assert!(
+        admin.force_change_password_next_sign_in,
+        "the one-time password must be changed"
+    );
+    let hash = app
+        .store
+        .password_hash(done.tenant.id, admin.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(app.passwords.verify(&password, &hash).await.unwrap());
     assert!(!hash.contains(&password));
-    assert_eq!(app.roles_of(done.tenant.id, admin.id).await.unwrap(), vec![DirectoryRole::GlobalAdministrator]);
-    let audit = app.store.list_audit_events(done.tenant.id, 10, None).await.unwrap();
-    assert!(audit.iter().any(|e| e.activity_display_name == "Add member to role"));
+    assert_eq!(
+        app.roles_of(done.tenant.id, admin.id).await.unwrap(),
+        vec![DirectoryRole::GlobalAdministrator]
+    );
+    let audit = app
+        .store
+        .list_audit_events(done.tenant.id, 10, None)
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.activity_display_name == "Add member to role")
+    );
 
-    assert!(app.bootstrap("Other", None).await.unwrap().is_none(), "only the first start bootstraps");
+    assert!(
+        app.bootstrap("Other", None).await.unwrap().is_none(),
+        "only the first start bootstraps"
+    );
     assert_eq!(app.list_tenants().await.unwrap().len(), 1);
 }
 
 async fn operator_supplied_password_is_not_forced_or_echoed(store: Arc<dyn Store>) {
     let (app, _) = app(store, &[]);
-    let done = app.bootstrap("Default Directory", Some("Automation-Pass1")).await.unwrap().unwrap();
+    let done = app
+        .bootstrap("Default Directory", Some("Automation-Pass1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(done.generated_password.is_none());
-    let admin = app.find_user(&operator(), done.tenant.id, &done.admin_upn).await.unwrap();
+    let admin = app
+        .find_user(&operator(), done.tenant.id, &done.admin_upn)
+        .await
+        .unwrap();
     assert!(!admin.force_change_password_next_sign_in);
 }
 
@@ -90,80 +194,272 @@ async fn tenants_get_unique_initial_domains(store: Arc<dyn Store>) {
     let b = app.create_tenant(&operator(), "Fabrikam!").await.unwrap();
     assert_eq!(a.initial_domain.as_str(), "fabrikam.onportico.test");
     assert_eq!(b.initial_domain.as_str(), "fabrikam2.onportico.test");
-    assert_eq!(app.resolve_tenant("FABRIKAM2.onportico.test").await.unwrap().id, b.id);
-    assert_eq!(app.resolve_tenant(&a.id.to_string()).await.unwrap().id, a.id);
-    assert!(matches!(app.resolve_tenant("nobody.example").await, Err(AppError::NotFound("tenant"))));
-    assert!(matches!(app.create_tenant(&operator(), "   ").await, Err(AppError::Validation(_))));
-    let user = member(&app, &a, "someone", Some(DirectoryRole::GlobalAdministrator)).await;
-    assert!(matches!(app.create_tenant(&user, "Mine").await, Err(AppError::Forbidden(_))), "only operators create tenants");
+    assert_eq!(
+        app.resolve_tenant("FABRIKAM2.onportico.test")
+            .await
+            .unwrap()
+            .id,
+        b.id
+    );
+    assert_eq!(
+        app.resolve_tenant(&a.id.to_string()).await.unwrap().id,
+        a.id
+    );
+    assert!(matches!(
+        app.resolve_tenant("nobody.example").await,
+        Err(AppError::NotFound("tenant"))
+    ));
+    assert!(matches!(
+        app.create_tenant(&operator(), "   ").await,
+        Err(AppError::Validation(_))
+    ));
+    let user = member(
+        &app,
+        &a,
+        "someone",
+        Some(DirectoryRole::GlobalAdministrator),
+    )
+    .await;
+    assert!(
+        matches!(
+            app.create_tenant(&user, "Mine").await,
+            Err(AppError::Forbidden(_))
+        ),
+        "only operators create tenants"
+    );
 }
 
 async fn users_need_a_verified_domain_a_strong_password_and_a_role(store: Arc<dyn Store>) {
     let (app, _) = app(store, &[]);
     let t = app.create_tenant(&operator(), "Woodgrove").await.unwrap();
     let other = app.create_tenant(&operator(), "Tailspin").await.unwrap();
-    let new = |upn: &str| NewUser { display_name: "New".into(), user_principal_name: upn.into(), ..NewUser::default() };
-    let e = app.create_user(&operator(), t.id, new("a@unverified.example"), None, false).await.unwrap_err();
-    assert!(matches!(&e, AppError::Validation(v) if v.field == "userPrincipalName"), "{e:?}");
-    let e = app.create_user(&operator(), t.id, new("a@woodgrove.onportico.test"), Some("password"), false).await.unwrap_err();
-    assert!(matches!(&e, AppError::Validation(v) if v.field == "password"), "{e:?}");
-    assert_eq!(app.store.count_users(t.id, &UserFilter::default()).await.unwrap(), 0, "refusals create nothing");
+    let new = |upn: &str| NewUser {
+        display_name: "New".into(),
+        user_principal_name: upn.into(),
+        ..NewUser::default()
+    };
+    let e = app
+        .create_user(&operator(), t.id, new("a@unverified.example"), None, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AppError::Validation(v) if v.field == "userPrincipalName"),
+        "{e:?}"
+    );
+    let e = app
+        .create_user(
+            &operator(),
+            t.id,
+            new("a@woodgrove.onportico.test"),
+            Some("password"),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AppError::Validation(v) if v.field == "password"),
+        "{e:?}"
+    );
+    assert_eq!(
+        app.store
+            .count_users(t.id, &UserFilter::default())
+            .await
+            .unwrap(),
+        0,
+        "refusals create nothing"
+    );
 
     let plain = member(&app, &t, "plain", None).await;
-    let e = app.create_user(&plain, t.id, new("b@woodgrove.onportico.test"), None, false).await.unwrap_err();
+    let e = app
+        .create_user(&plain, t.id, new("b@woodgrove.onportico.test"), None, false)
+        .await
+        .unwrap_err();
     assert!(matches!(e, AppError::Forbidden(_)));
     let refusals = app.store.list_audit_events(t.id, 50, None).await.unwrap();
-    assert!(refusals.iter().any(|e| e.result == AuditResult::Failure && e.activity_display_name == "Add user"), "refusals are audited");
-    let admin = member(&app, &t, "useradmin", Some(DirectoryRole::UserAdministrator)).await;
-    app.create_user(&admin, t.id, new("b@woodgrove.onportico.test"), None, false).await.unwrap();
-    let e = app.create_user(&admin, other.id, new("c@tailspin.onportico.test"), None, false).await.unwrap_err();
-    assert!(matches!(e, AppError::NotFound("tenant")), "another tenant is invisible, not forbidden");
-    let e = app.create_user(&admin, t.id, new("B@woodgrove.onportico.test"), None, false).await.unwrap_err();
-    assert!(matches!(&e, AppError::Conflict { message } if message.contains("userPrincipalName")), "{e:?}");
-    assert_eq!(app.list_users(&admin, t.id, &UserFilter::default(), &Default::default()).await.unwrap().items.len(), 3);
+    assert!(
+        refusals
+            .iter()
+            .any(|e| e.result == AuditResult::Failure && e.activity_display_name == "Add user"),
+        "refusals are audited"
+    );
+    let admin = member(
+        &app,
+        &t,
+        "useradmin",
+        Some(DirectoryRole::UserAdministrator),
+    )
+    .await;
+    app.create_user(&admin, t.id, new("b@woodgrove.onportico.test"), None, false)
+        .await
+        .unwrap();
+    let e = app
+        .create_user(
+            &admin,
+            other.id,
+            new("c@tailspin.onportico.test"),
+            None,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, AppError::NotFound("tenant")),
+        "another tenant is invisible, not forbidden"
+    );
+    let e = app
+        .create_user(&admin, t.id, new("B@woodgrove.onportico.test"), None, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AppError::Conflict { message } if message.contains("userPrincipalName")),
+        "{e:?}"
+    );
+    assert_eq!(
+        app.list_users(&admin, t.id, &UserFilter::default(), &Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
 }
 
 async fn password_resets_follow_role_rules(store: Arc<dyn Store>) {
     let (app, _) = app(store, &[]);
     let t = app.create_tenant(&operator(), "Litware").await.unwrap();
-    let helpdesk = member(&app, &t, "helpdesk", Some(DirectoryRole::HelpdeskAdministrator)).await;
+    let helpdesk = member(
+        &app,
+        &t,
+        "helpdesk",
+        Some(DirectoryRole::HelpdeskAdministrator),
+    )
+    .await;
     let global = member(&app, &t, "global", Some(DirectoryRole::GlobalAdministrator)).await;
     let plain = member(&app, &t, "plain", None).await;
-    let id = |c: &Context| match &c.actor { Actor::User { id, .. } => *id, Actor::System { .. } => unreachable!() };
-    app.set_password(&helpdesk, t.id, id(&plain), "New-Passw0rd", true).await.unwrap();
-    let u = app.find_user(&operator(), t.id, &id(&plain).to_string()).await.unwrap();
+    let id = |c: &Context| match &c.actor {
+        Actor::User { id, .. } => *id,
+        Actor::System { .. } => unreachable!(),
+    };
+    app.set_password(&helpdesk, t.id, id(&plain), "New-Passw0rd", true)
+        .await
+        .unwrap();
+    let u = app
+        .find_user(&operator(), t.id, &id(&plain).to_string())
+        .await
+        .unwrap();
     assert!(u.force_change_password_next_sign_in);
-    let e = app.set_password(&helpdesk, t.id, id(&global), "New-Passw0rd", false).await.unwrap_err();
-    assert!(matches!(e, AppError::Forbidden(_)), "helpdesk cannot reset a global administrator");
-    let e = app.set_password(&plain, t.id, id(&helpdesk), "New-Passw0rd", false).await.unwrap_err();
+    let e = app
+        .set_password(&helpdesk, t.id, id(&global), "New-Passw0rd", false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, AppError::Forbidden(_)),
+        "helpdesk cannot reset a global administrator"
+    );
+    let e = app
+        .set_password(&plain, t.id, id(&helpdesk), "New-Passw0rd", false)
+        .await
+        .unwrap_err();
     assert!(matches!(e, AppError::Forbidden(_)));
-    app.set_password(&global, t.id, id(&helpdesk), "Another-Passw0rd", false).await.unwrap();
-    assert!(matches!(app.delete_user(&global, t.id, id(&global)).await, Err(AppError::Conflict { .. })), "no self-deletion");
+    app.set_password(&global, t.id, id(&helpdesk), "Another-Passw0rd", false)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            app.delete_user(&global, t.id, id(&global)).await,
+            Err(AppError::Conflict { .. })
+        ),
+        "no self-deletion"
+    );
 }
 
 async fn domains_verify_by_dns_or_override(store: Arc<dyn Store>) {
     let (app, _) = app(store.clone(), &[]);
     let t = app.create_tenant(&operator(), "Northwind").await.unwrap();
-    let added = app.add_domain(&operator(), t.id, "Northwind.example").await.unwrap();
+    let added = app
+        .add_domain(&operator(), t.id, "Northwind.example")
+        .await
+        .unwrap();
     assert!(!added.is_verified);
-    let e = app.verify_domain(&operator(), t.id, "northwind.example", Verification::Dns).await.unwrap_err();
-    assert!(matches!(&e, AppError::Precondition(m) if m.contains(&added.expected_txt_record())), "{e:?}");
-    assert!(!app.list_domains(t.id).await.unwrap().iter().any(|d| d.name.as_str() == "northwind.example" && d.is_verified));
+    let e = app
+        .verify_domain(&operator(), t.id, "northwind.example", Verification::Dns)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AppError::Precondition(m) if m.contains(&added.expected_txt_record())),
+        "{e:?}"
+    );
+    assert!(
+        !app.list_domains(t.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|d| d.name.as_str() == "northwind.example" && d.is_verified)
+    );
 
     // Same store, now with the record published.
     let txt = added.expected_txt_record();
-    let (app, _) = self::app(store, &[("northwind.example", "v=spf1 -all"), ("northwind.example", txt.as_str())]);
-    let v = app.verify_domain(&operator(), t.id, "northwind.example", Verification::Dns).await.unwrap();
+    let (app, _) = self::app(
+        store,
+        &[
+            ("northwind.example", "v=spf1 -all"),
+            ("northwind.example", txt.as_str()),
+        ],
+    );
+    let v = app
+        .verify_domain(&operator(), t.id, "northwind.example", Verification::Dns)
+        .await
+        .unwrap();
     assert!(v.is_verified);
-    app.create_user(&operator(), t.id, NewUser { display_name: "N".into(), user_principal_name: "n@northwind.example".into(), ..NewUser::default() }, None, false).await.unwrap();
-    app.add_domain(&operator(), t.id, "offline.example").await.unwrap();
-    let o = app.verify_domain(&operator(), t.id, "offline.example", Verification::AdminOverride).await.unwrap();
-    assert_eq!(o.verification_method, Some(portico_domain::tenant::VerificationMethod::AdminOverride));
-    assert!(matches!(app.remove_domain(&operator(), t.id, t.initial_domain.as_str()).await, Err(AppError::Conflict { .. })));
-    app.set_default_domain(&operator(), t.id, "northwind.example").await.unwrap();
-    assert!(matches!(app.remove_domain(&operator(), t.id, "northwind.example").await, Err(AppError::Conflict { .. })));
-    app.remove_domain(&operator(), t.id, "offline.example").await.unwrap();
-    assert!(matches!(app.add_domain(&operator(), t.id, "not a domain").await, Err(AppError::Validation(_))));
+    app.create_user(
+        &operator(),
+        t.id,
+        NewUser {
+            display_name: "N".into(),
+            user_principal_name: "n@northwind.example".into(),
+            ..NewUser::default()
+        },
+        None,
+        false,
+    )
+    .await
+    .unwrap();
+    app.add_domain(&operator(), t.id, "offline.example")
+        .await
+        .unwrap();
+    let o = app
+        .verify_domain(
+            &operator(),
+            t.id,
+            "offline.example",
+            Verification::AdminOverride,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        o.verification_method,
+        Some(portico_domain::tenant::VerificationMethod::AdminOverride)
+    );
+    assert!(matches!(
+        app.remove_domain(&operator(), t.id, t.initial_domain.as_str())
+            .await,
+        Err(AppError::Conflict { .. })
+    ));
+    app.set_default_domain(&operator(), t.id, "northwind.example")
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.remove_domain(&operator(), t.id, "northwind.example")
+            .await,
+        Err(AppError::Conflict { .. })
+    ));
+    app.remove_domain(&operator(), t.id, "offline.example")
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.add_domain(&operator(), t.id, "not a domain").await,
+        Err(AppError::Validation(_))
+    ));
 }
 
 async fn groups_prevent_cycles_and_let_owners_manage_members(store: Arc<dyn Store>) {
@@ -171,26 +467,99 @@ async fn groups_prevent_cycles_and_let_owners_manage_members(store: Arc<dyn Stor
     let t = app.create_tenant(&operator(), "Adatum").await.unwrap();
     let owner = member(&app, &t, "owner", None).await;
     let guest = member(&app, &t, "guest", None).await;
-    let owner_id = match &owner.actor { Actor::User { id, .. } => *id, Actor::System { .. } => unreachable!() };
-    let guest_id = match &guest.actor { Actor::User { id, .. } => *id, Actor::System { .. } => unreachable!() };
-    let a = app.create_group(&operator(), t.id, NewGroup { display_name: "A".into(), ..NewGroup::default() }, &[owner_id]).await.unwrap();
-    let b = app.create_group(&operator(), t.id, NewGroup { display_name: "B".into(), ..NewGroup::default() }, &[]).await.unwrap();
-    let g = |id: portico_domain::GroupId| ObjectRef { kind: ObjectKind::Group, id: id.0 };
-    app.add_group_member(&owner, t.id, a.id, ObjectRef { kind: ObjectKind::User, id: guest_id.0 }).await.unwrap();
-    assert!(matches!(app.add_group_member(&guest, t.id, a.id, g(b.id)).await, Err(AppError::Forbidden(_))), "members are not owners");
-    app.add_group_member(&operator(), t.id, a.id, g(b.id)).await.unwrap();
-    assert!(matches!(app.add_group_member(&operator(), t.id, b.id, g(a.id)).await, Err(AppError::Conflict { .. })), "cycles are refused");
-    assert!(matches!(app.add_group_member(&operator(), t.id, a.id, g(a.id)).await, Err(AppError::Conflict { .. })));
-    assert_eq!(app.list_group_members(&owner, t.id, a.id).await.unwrap().len(), 2);
-    app.remove_group_member(&owner, t.id, a.id, guest_id.0).await.unwrap();
-    assert!(matches!(app.remove_group_member(&owner, t.id, a.id, guest_id.0).await, Err(AppError::NotFound("member"))));
+    let owner_id = match &owner.actor {
+        Actor::User { id, .. } => *id,
+        Actor::System { .. } => unreachable!(),
+    };
+    let guest_id = match &guest.actor {
+        Actor::User { id, .. } => *id,
+        Actor::System { .. } => unreachable!(),
+    };
+    let a = app
+        .create_group(
+            &operator(),
+            t.id,
+            NewGroup {
+                display_name: "A".into(),
+                ..NewGroup::default()
+            },
+            &[owner_id],
+        )
+        .await
+        .unwrap();
+    let b = app
+        .create_group(
+            &operator(),
+            t.id,
+            NewGroup {
+                display_name: "B".into(),
+                ..NewGroup::default()
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    let g = |id: portico_domain::GroupId| ObjectRef {
+        kind: ObjectKind::Group,
+        id: id.0,
+    };
+    app.add_group_member(
+        &owner,
+        t.id,
+        a.id,
+        ObjectRef {
+            kind: ObjectKind::User,
+            id: guest_id.0,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            app.add_group_member(&guest, t.id, a.id, g(b.id)).await,
+            Err(AppError::Forbidden(_))
+        ),
+        "members are not owners"
+    );
+    app.add_group_member(&operator(), t.id, a.id, g(b.id))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            app.add_group_member(&operator(), t.id, b.id, g(a.id)).await,
+            Err(AppError::Conflict { .. })
+        ),
+        "cycles are refused"
+    );
+    assert!(matches!(
+        app.add_group_member(&operator(), t.id, a.id, g(a.id)).await,
+        Err(AppError::Conflict { .. })
+    ));
+    assert_eq!(
+        app.list_group_members(&owner, t.id, a.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    app.remove_group_member(&owner, t.id, a.id, guest_id.0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.remove_group_member(&owner, t.id, a.id, guest_id.0)
+            .await,
+        Err(AppError::NotFound("member"))
+    ));
 }
 
 async fn deleted_users_are_purged_after_thirty_days(store: Arc<dyn Store>) {
     let (app, clock) = app(store, &[]);
     let t = app.create_tenant(&operator(), "Proseware").await.unwrap();
     let u = member(&app, &t, "leaver", None).await;
-    let id = match &u.actor { Actor::User { id, .. } => *id, Actor::System { .. } => unreachable!() };
+    let id = match &u.actor {
+        Actor::User { id, .. } => *id,
+        Actor::System { .. } => unreachable!(),
+    };
     app.delete_user(&operator(), t.id, id).await.unwrap();
     clock.advance(time::Duration::days(29));
     assert_eq!(app.purge_expired_deleted_users().await.unwrap(), 0);
@@ -198,7 +567,10 @@ async fn deleted_users_are_purged_after_thirty_days(store: Arc<dyn Store>) {
     app.delete_user(&operator(), t.id, id).await.unwrap();
     clock.advance(time::Duration::days(31));
     assert_eq!(app.purge_expired_deleted_users().await.unwrap(), 1);
-    assert!(matches!(app.restore_user(&operator(), t.id, id).await, Err(AppError::NotFound(_))));
+    assert!(matches!(
+        app.restore_user(&operator(), t.id, id).await,
+        Err(AppError::NotFound(_))
+    ));
 }
 
 portico_store::backend_tests!(

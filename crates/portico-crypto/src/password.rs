@@ -19,7 +19,11 @@ pub struct PasswordParams {
 impl Default for PasswordParams {
     /// OWASP's recommended argon2id setting: 19 MiB, 2 iterations, 1 lane.
     fn default() -> Self {
-        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -33,10 +37,16 @@ impl PasswordParams {
             )));
         }
         if !(1..=20).contains(&self.iterations) {
-            return Err(CryptoError::Params(format!("iterations must be between 1 and 20, got {}", self.iterations)));
+            return Err(CryptoError::Params(format!(
+                "iterations must be between 1 and 20, got {}",
+                self.iterations
+            )));
         }
         if !(1..=16).contains(&self.parallelism) {
-            return Err(CryptoError::Params(format!("parallelism must be between 1 and 16, got {}", self.parallelism)));
+            return Err(CryptoError::Params(format!(
+                "parallelism must be between 1 and 16, got {}",
+                self.parallelism
+            )));
         }
         Ok(())
     }
@@ -62,7 +72,8 @@ pub fn hash_password(params: &PasswordParams, password: &str) -> Result<String, 
 /// Checks a password against a stored PHC hash (whatever parameters it was made with).
 /// `Ok(false)` on mismatch; an error only when the stored hash is malformed.
 pub fn verify_password(password: &str, phc: &str) -> Result<bool, CryptoError> {
-    let parsed = argon2::password_hash::phc::PasswordHash::new(phc).map_err(|_| CryptoError::MalformedHash)?;
+    let parsed = argon2::password_hash::phc::PasswordHash::new(phc)
+        .map_err(|_| CryptoError::MalformedHash)?;
     if parsed.salt.is_none() || parsed.hash.is_none() {
         return Err(CryptoError::MalformedHash);
     }
@@ -77,7 +88,10 @@ pub fn verify_password(password: &str, phc: &str) -> Result<bool, CryptoError> {
 /// re-hashed at the next successful sign-in).
 #[must_use]
 pub fn needs_rehash(phc: &str, params: &PasswordParams) -> bool {
-    let expected = format!("m={},t={},p={}", params.memory_kib, params.iterations, params.parallelism);
+    let expected = format!(
+        "m={},t={},p={}",
+        params.memory_kib, params.iterations, params.parallelism
+    );
     !(phc.starts_with("$argon2id$v=19$") && phc.contains(&expected))
 }
 
@@ -85,7 +99,11 @@ pub fn needs_rehash(phc: &str, params: &PasswordParams) -> bool {
 mod tests {
     use super::*;
 
-    const FAST: PasswordParams = PasswordParams { memory_kib: 8 * 1024, iterations: 1, parallelism: 1 };
+    const FAST: PasswordParams = PasswordParams {
+        memory_kib: 8 * 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
 
     #[test]
     fn hashes_verify_and_differ_by_salt() {
@@ -100,15 +118,42 @@ mod tests {
 
     #[test]
     fn malformed_hashes_are_errors_not_mismatches() {
-        assert!(matches!(verify_password("x", "not-a-hash"), Err(CryptoError::MalformedHash)));
-        assert!(matches!(verify_password("x", "$argon2id$v=19$m=8192"), Err(CryptoError::MalformedHash)));
+        assert!(matches!(
+            verify_password("x", "not-a-hash"),
+            Err(CryptoError::MalformedHash)
+        ));
+        assert!(matches!(
+            verify_password("x", "$argon2id$v=19$m=8192"),
+            Err(CryptoError::MalformedHash)
+        ));
     }
 
     #[test]
     fn parameters_are_validated_and_rehash_is_detected() {
-        assert!(PasswordParams { memory_kib: 1024, ..FAST }.validate().is_err());
-        assert!(PasswordParams { iterations: 0, ..FAST }.validate().is_err());
-        assert!(PasswordParams { parallelism: 99, ..FAST }.validate().is_err());
+        assert!(
+            PasswordParams {
+                memory_kib: 1024,
+                ..FAST
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            PasswordParams {
+                iterations: 0,
+                ..FAST
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            PasswordParams {
+                parallelism: 99,
+                ..FAST
+            }
+            .validate()
+            .is_err()
+        );
         assert!(PasswordParams::default().validate().is_ok());
         let h = hash_password(&FAST, "pw").unwrap();
         assert!(!needs_rehash(&h, &FAST));

@@ -13,7 +13,11 @@ const DIGITS: &[u8] = b"23456789";
 const SYMBOLS: &[u8] = b"-_.~!@#%+=";
 
 fn pick(rng: &mut impl RngExt, set: &[u8]) -> char {
-    char::from(set.get(rng.random_range(0..set.len())).copied().unwrap_or(b'x'))
+    char::from(
+        set.get(rng.random_range(0..set.len()))
+            .copied()
+            .unwrap_or(b'x'),
+    )
 }
 
 /// A random password of `len` characters (at least 12) with lower case, upper case, digits
@@ -23,7 +27,12 @@ pub fn random_password(len: usize) -> String {
     let len = len.max(12);
     let mut rng = rand::rng();
     let all: Vec<u8> = [LOWER, UPPER, DIGITS, SYMBOLS].concat();
-    let mut chars: Vec<char> = vec![pick(&mut rng, LOWER), pick(&mut rng, UPPER), pick(&mut rng, DIGITS), pick(&mut rng, SYMBOLS)];
+    let mut chars: Vec<char> = vec![
+        pick(&mut rng, LOWER),
+        pick(&mut rng, UPPER),
+        pick(&mut rng, DIGITS),
+        pick(&mut rng, SYMBOLS),
+    ];
     while chars.len() < len {
         chars.push(pick(&mut rng, &all));
     }
@@ -61,7 +70,10 @@ pub fn verification_code() -> String {
 /// secrets — passwords, short codes — use argon2 instead.)
 #[must_use]
 pub fn hash_secret(secret: &str) -> String {
-    format!("sha256:{}", URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes())))
+    format!(
+        "sha256:{}",
+        URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
+    )
 }
 
 /// Checks a presented secret against a stored [`hash_secret`] value in constant time.
@@ -90,7 +102,11 @@ mod tests {
         assert!(a.chars().any(|c| c.is_ascii_uppercase()));
         assert!(a.chars().any(|c| c.is_ascii_digit()));
         assert!(a.chars().any(|c| SYMBOLS.contains(&(c as u8))));
-        assert_eq!(random_password(3).chars().count(), 12, "never shorter than 12");
+        assert_eq!(
+            random_password(3).chars().count(),
+            12,
+            "never shorter than 12"
+        );
     }
 
     #[test]
@@ -110,7 +126,10 @@ mod tests {
     fn verification_codes_and_tokens() {
         let c = verification_code();
         assert_eq!(c.len(), 20);
-        assert!(c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        assert!(
+            c.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        );
         assert_eq!(random_token(32).len(), 43);
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));

@@ -98,15 +98,25 @@ impl RedirectUris {
             .map(|u| native_redirect_uri(u))
             .collect::<Result<Vec<_>, _>>()?;
         if web.len() + spa.len() + public_client.len() > 256 {
-            return Err(ValidationError::new("redirectUris", "an application may have at most 256 redirect URIs"));
+            return Err(ValidationError::new(
+                "redirectUris",
+                "an application may have at most 256 redirect URIs",
+            ));
         }
-        Ok(Self { web, spa, public_client })
+        Ok(Self {
+            web,
+            spa,
+            public_client,
+        })
     }
 }
 
 fn native_redirect_uri(u: &str) -> Result<String, ValidationError> {
     let parsed = url::Url::parse(u.trim()).map_err(|e| {
-        ValidationError::new("publicClient.redirectUris", format!("'{u}' is not an absolute URI: {e}"))
+        ValidationError::new(
+            "publicClient.redirectUris",
+            format!("'{u}' is not an absolute URI: {e}"),
+        )
     })?;
     if parsed.fragment().is_some() {
         return Err(ValidationError::new(
@@ -192,18 +202,24 @@ pub const SIGN_IN_AUDIENCES: [&str; 2] = ["AzureADMyOrg", "AzureADMultipleOrgs"]
 impl NewApplication {
     /// Validates and builds the registration with fresh ids.
     pub fn build(self, now: OffsetDateTime) -> Result<Application, ValidationError> {
-        let sign_in_audience = self.sign_in_audience.unwrap_or_else(|| "AzureADMyOrg".into());
+        let sign_in_audience = self
+            .sign_in_audience
+            .unwrap_or_else(|| "AzureADMyOrg".into());
         if !SIGN_IN_AUDIENCES.contains(&sign_in_audience.as_str()) {
             return Err(ValidationError::new(
                 "signInAudience",
-                format!("'{sign_in_audience}' is not supported; use AzureADMyOrg or AzureADMultipleOrgs"),
+                format!(
+                    "'{sign_in_audience}' is not supported; use AzureADMyOrg or AzureADMultipleOrgs"
+                ),
             ));
         }
         let mut role_values = std::collections::HashSet::new();
         for r in &self.app_roles {
             validate::display_name("appRoles.displayName", &r.display_name)?;
             if r.allowed_member_types.is_empty()
-                || r.allowed_member_types.iter().any(|t| t != "User" && t != "Application")
+                || r.allowed_member_types
+                    .iter()
+                    .any(|t| t != "User" && t != "Application")
             {
                 return Err(ValidationError::new(
                     "appRoles.allowedMemberTypes",
@@ -211,11 +227,15 @@ impl NewApplication {
                 ));
             }
             if let Some(v) = &r.value
-                && (v.is_empty() || v.contains(char::is_whitespace) || !role_values.insert(v.clone()))
+                && (v.is_empty()
+                    || v.contains(char::is_whitespace)
+                    || !role_values.insert(v.clone()))
             {
                 return Err(ValidationError::new(
                     "appRoles.value",
-                    format!("'{v}' must be non-empty, without spaces, and unique in the application"),
+                    format!(
+                        "'{v}' must be non-empty, without spaces, and unique in the application"
+                    ),
                 ));
             }
         }
@@ -227,12 +247,18 @@ impl NewApplication {
                 ));
             }
             if s.kind != "User" && s.kind != "Admin" {
-                return Err(ValidationError::new("api.oauth2PermissionScopes.type", "must be User or Admin"));
+                return Err(ValidationError::new(
+                    "api.oauth2PermissionScopes.type",
+                    "must be User or Admin",
+                ));
             }
         }
         for u in &self.identifier_uris {
             url::Url::parse(u).map_err(|e| {
-                ValidationError::new("identifierUris", format!("'{u}' is not an absolute URI: {e}"))
+                ValidationError::new(
+                    "identifierUris",
+                    format!("'{u}' is not an absolute URI: {e}"),
+                )
             })?;
         }
         Ok(Application {
@@ -302,16 +328,25 @@ mod tests {
     fn refuses_bad_registrations() {
         let bad_redirect = NewApplication {
             display_name: "x".into(),
-            redirect_uris: RedirectUris { web: vec!["http://evil.example/cb".into()], ..RedirectUris::default() },
+            redirect_uris: RedirectUris {
+                web: vec!["http://evil.example/cb".into()],
+                ..RedirectUris::default()
+            },
             ..NewApplication::default()
         };
-        assert_eq!(bad_redirect.build(now()).unwrap_err().field, "web.redirectUris");
+        assert_eq!(
+            bad_redirect.build(now()).unwrap_err().field,
+            "web.redirectUris"
+        );
         let bad_audience = NewApplication {
             display_name: "x".into(),
             sign_in_audience: Some("Everyone".into()),
             ..NewApplication::default()
         };
-        assert_eq!(bad_audience.build(now()).unwrap_err().field, "signInAudience");
+        assert_eq!(
+            bad_audience.build(now()).unwrap_err().field,
+            "signInAudience"
+        );
         let role = |v: &str| AppRole {
             id: Uuid::new_v4(),
             allowed_member_types: vec!["User".into()],
@@ -328,7 +363,10 @@ mod tests {
         assert_eq!(dup_roles.build(now()).unwrap_err().field, "appRoles.value");
         let js = NewApplication {
             display_name: "x".into(),
-            redirect_uris: RedirectUris { public_client: vec!["javascript:alert(1)".into()], ..RedirectUris::default() },
+            redirect_uris: RedirectUris {
+                public_client: vec!["javascript:alert(1)".into()],
+                ..RedirectUris::default()
+            },
             ..NewApplication::default()
         };
         assert!(js.build(now()).is_err());

@@ -196,6 +196,7 @@ impl AuditEvent {
 
     /// Adds a target.
     #[must_use]
+    #[allow(clippy::needless_pass_by_value)] // ids are small Copy values; by value reads best at call sites
     pub fn target(mut self, kind: &str, id: impl ToString, display_name: Option<&str>) -> Self {
         self.target_resources.push(TargetResource {
             id: id.to_string(),
@@ -209,6 +210,7 @@ impl AuditEvent {
 
     /// Adds a user target with its UPN.
     #[must_use]
+    #[allow(clippy::needless_pass_by_value)] // ids are small Copy values
     pub fn target_user(mut self, id: impl ToString, upn: &str, display_name: &str) -> Self {
         self.target_resources.push(TargetResource {
             id: id.to_string(),

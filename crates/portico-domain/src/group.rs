@@ -42,7 +42,11 @@ impl NewGroup {
         let display_name = validate::display_name("displayName", &self.display_name)?;
         let mail_nickname = match self.mail_nickname.as_deref().map(str::trim) {
             Some(n) if !n.is_empty() => {
-                if n.len() > 64 || !n.chars().all(|c| c.is_ascii_graphic() && !"@()\\[]\";:<>,".contains(c)) {
+                if n.len() > 64
+                    || !n
+                        .chars()
+                        .all(|c| c.is_ascii_graphic() && !"@()\\[]\";:<>,".contains(c))
+                {
                     return Err(ValidationError::new(
                         "mailNickname",
                         "must be 1 to 64 printable ASCII characters without spaces or @ ( ) \\ [ ] \" ; : < > ,",
@@ -56,7 +60,11 @@ impl NewGroup {
                     .filter(char::is_ascii_alphanumeric)
                     .take(64)
                     .collect();
-                if derived.is_empty() { "group".to_owned() } else { derived }
+                if derived.is_empty() {
+                    "group".to_owned()
+                } else {
+                    derived
+                }
             }
         };
         Ok(Group {
@@ -79,7 +87,12 @@ mod tests {
     #[test]
     fn builds_groups_and_refuses_bad_nicknames() {
         let now = time::macros::datetime!(2026-01-01 00:00 UTC);
-        let g = NewGroup { display_name: "Partners — EU".into(), ..NewGroup::default() }.build(now).unwrap();
+        let g = NewGroup {
+            display_name: "Partners — EU".into(),
+            ..NewGroup::default()
+        }
+        .build(now)
+        .unwrap();
         assert_eq!(g.mail_nickname, "PartnersEU");
         assert!(g.security_enabled && !g.mail_enabled);
         let e = NewGroup {

@@ -53,7 +53,8 @@ impl Branding {
             privacy_statement_url: self
                 .privacy_statement_url
                 .map(|u| {
-                    validate::absolute_url("privacyProfile.statementUrl", &u, false).map(String::from)
+                    validate::absolute_url("privacyProfile.statementUrl", &u, false)
+                        .map(String::from)
                 })
                 .transpose()?,
         })
@@ -70,7 +71,11 @@ pub fn initial_domain_label(tenant_name: &str) -> String {
         .map(|c| c.to_ascii_lowercase())
         .take(MAX_SLUG)
         .collect();
-    if slug.is_empty() { "directory".to_owned() } else { slug }
+    if slug.is_empty() {
+        "directory".to_owned()
+    } else {
+        slug
+    }
 }
 
 /// How a domain was proven to belong to the tenant.
@@ -142,7 +147,10 @@ mod tests {
 
     #[test]
     fn initial_domain_labels() {
-        assert_eq!(initial_domain_label("Default Directory"), "defaultdirectory");
+        assert_eq!(
+            initial_domain_label("Default Directory"),
+            "defaultdirectory"
+        );
         assert_eq!(initial_domain_label("Contoso, Ltd."), "contosoltd");
         assert_eq!(initial_domain_label("株式会社"), "directory");
         assert_eq!(initial_domain_label(&"a".repeat(40)).len(), 27);

@@ -131,7 +131,12 @@ impl ObjectIdentity {
             "emailAddress" | "userName" | "userPrincipalName" => id.to_lowercase(),
             _ => id.to_owned(),
         };
-        format!("{}\n{}\n{}", self.sign_in_type, self.issuer.to_lowercase(), id)
+        format!(
+            "{}\n{}\n{}",
+            self.sign_in_type,
+            self.issuer.to_lowercase(),
+            id
+        )
     }
 
     /// Validates the parts.
@@ -150,8 +155,11 @@ impl ObjectIdentity {
                 "must be 1 to 512 characters",
             ));
         }
-        let issuer_assigned_id =
-            validate::optional_text("identities.issuerAssignedId", self.issuer_assigned_id.as_deref(), 512)?;
+        let issuer_assigned_id = validate::optional_text(
+            "identities.issuerAssignedId",
+            self.issuer_assigned_id.as_deref(),
+            512,
+        )?;
         if sign_in_type != "federated" && issuer_assigned_id.is_none() {
             return Err(ValidationError::new(
                 "identities.issuerAssignedId",
@@ -267,7 +275,10 @@ impl NewUser {
             .map(|m| validate::email("otherMails", m))
             .collect::<Result<Vec<_>, _>>()?;
         if other_mails.len() > 250 {
-            return Err(ValidationError::new("otherMails", "may hold at most 250 addresses"));
+            return Err(ValidationError::new(
+                "otherMails",
+                "may hold at most 250 addresses",
+            ));
         }
         let identities = self
             .identities
@@ -278,7 +289,10 @@ impl NewUser {
         keys.sort();
         keys.dedup();
         if keys.len() != identities.len() {
-            return Err(ValidationError::new("identities", "lists the same identity twice"));
+            return Err(ValidationError::new(
+                "identities",
+                "lists the same identity twice",
+            ));
         }
         Ok(User {
             id: UserId::new(),
@@ -356,11 +370,26 @@ mod tests {
             user_principal_name: "ann@contoso.com".into(),
             ..NewUser::default()
         };
-        let e = NewUser { display_name: " ".into(), ..base.clone() }.build(now()).unwrap_err();
+        let e = NewUser {
+            display_name: " ".into(),
+            ..base.clone()
+        }
+        .build(now())
+        .unwrap_err();
         assert_eq!(e.field, "displayName");
-        let e = NewUser { mail: Some("nope".into()), ..base.clone() }.build(now()).unwrap_err();
+        let e = NewUser {
+            mail: Some("nope".into()),
+            ..base.clone()
+        }
+        .build(now())
+        .unwrap_err();
         assert_eq!(e.field, "mail");
-        let e = NewUser { preferred_language: Some("!!".into()), ..base.clone() }.build(now()).unwrap_err();
+        let e = NewUser {
+            preferred_language: Some("!!".into()),
+            ..base.clone()
+        }
+        .build(now())
+        .unwrap_err();
         assert_eq!(e.field, "preferredLanguage");
         let dup = ObjectIdentity {
             sign_in_type: "emailAddress".into(),
@@ -369,7 +398,12 @@ mod tests {
         };
         let mut dup2 = dup.clone();
         dup2.issuer_assigned_id = Some("A@X.com".into());
-        let e = NewUser { identities: vec![dup, dup2], ..base }.build(now()).unwrap_err();
+        let e = NewUser {
+            identities: vec![dup, dup2],
+            ..base
+        }
+        .build(now())
+        .unwrap_err();
         assert_eq!(e.field, "identities");
     }
 
@@ -398,7 +432,10 @@ mod tests {
         for c in [CreationType::Invitation, CreationType::SelfServiceSignUp] {
             assert_eq!(CreationType::parse(c.as_str()), Some(c));
         }
-        for s in [ExternalUserState::PendingAcceptance, ExternalUserState::Accepted] {
+        for s in [
+            ExternalUserState::PendingAcceptance,
+            ExternalUserState::Accepted,
+        ] {
             assert_eq!(ExternalUserState::parse(s.as_str()), Some(s));
         }
     }

@@ -27,8 +27,12 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str) {
 #[must_use]
 pub fn public_message(e: &AppError) -> String {
     match e {
-        AppError::NotFound(what) => format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."),
-        AppError::Unavailable(_) => "The service is temporarily unavailable. Retry the request later.".into(),
+        AppError::NotFound(what) => format!(
+            "Resource '{what}' does not exist or one of its queried reference-property objects are not present."
+        ),
+        AppError::Unavailable(_) => {
+            "The service is temporarily unavailable. Retry the request later.".into()
+        }
         AppError::Internal(_) => "An internal server error occurred.".into(),
         other => other.to_string(),
     }
@@ -48,7 +52,11 @@ pub struct GraphError {
 impl GraphError {
     /// A Graph error.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -58,25 +66,37 @@ impl From<AppError> for GraphError {
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
-        Self { status, code, message: public_message(&e) }
+        Self {
+            status,
+            code,
+            message: public_message(&e),
+        }
     }
 }
 
 fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 impl IntoResponse for GraphError {
     fn into_response(self) -> Response {
-        let (request_id, client_request_id) = crate::middleware::REQUEST_IDS.try_with(Clone::clone).unwrap_or_default();
-        let mut inner = json!({ "date": now_rfc3339(), "request-id": request_id });
+        let (request_id, client_request_id) = crate::middleware::REQUEST_IDS
+            .try_with(Clone::clone)
+            .unwrap_or_default();
+        let mut inner = serde_json::Map::new();
+        inner.insert("date".into(), json!(now_rfc3339()));
+        inner.insert("request-id".into(), json!(request_id));
         if let Some(c) = client_request_id {
-            inner["client-request-id"] = json!(c);
+            inner.insert("client-request-id".into(), json!(c));
         }
-        let body = json!({ "error": { "code": self.code, "message": self.message, "innerError": inner } });
+        let body =
+            json!({ "error": { "code": self.code, "message": self.message, "innerError": inner } });
         let mut res = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         res
     }
@@ -97,7 +117,8 @@ impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.error, "error_description": self.description, "timestamp": now_rfc3339() });
         let mut res = (self.status, axum::Json(body)).into_response();
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
     }
 }
@@ -137,7 +158,12 @@ impl IntoResponse for HtmlError {
             t = escape_html(&self.title),
             d = escape_html(&self.detail)
         );
-        (self.status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            page,
+        )
+            .into_response()
     }
 }
 
@@ -157,7 +183,15 @@ pub async fn not_found(uri: Uri, headers: axum::http::HeaderMap) -> Response {
         }
         .into_response();
     }
-    GraphError::new(StatusCode::NOT_FOUND, "Request_ResourceNotFound", format!("Resource not found for the segment '{}'.", path.trim_start_matches('/'))).into_response()
+    GraphError::new(
+        StatusCode::NOT_FOUND,
+        "Request_ResourceNotFound",
+        format!(
+            "Resource not found for the segment '{}'.",
+            path.trim_start_matches('/')
+        ),
+    )
+    .into_response()
 }
 
 #[cfg(test)]
@@ -175,6 +209,9 @@ mod tests {
 
     #[test]
     fn html_is_escaped() {
-        assert_eq!(escape_html("<script>\"&'"), "&lt;script&gt;&quot;&amp;&#39;");
+        assert_eq!(
+            escape_html("<script>\"&'"),
+            "&lt;script&gt;&quot;&amp;&#39;"
+        );
     }
 }

@@ -17,20 +17,30 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     let store = &state.app.store;
     if let Err(e) = store.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "reason": "database unreachable" })));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
+        );
     }
     match store.schema_status().await {
         Ok(s) if s.is_current() => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "database": store.backend().as_str(), "schemaVersion": s.applied })),
+            Json(
+                json!({ "status": "ready", "database": store.backend().as_str(), "schemaVersion": s.applied }),
+            ),
         ),
         Ok(s) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "reason": "migrations pending", "schemaVersion": s.applied, "requiredSchemaVersion": s.latest })),
+            Json(
+                json!({ "status": "unavailable", "reason": "migrations pending", "schemaVersion": s.applied, "requiredSchemaVersion": s.latest }),
+            ),
         ),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: cannot read schema status");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "reason": "database unreachable" })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
+            )
         }
     }
 }

@@ -32,7 +32,9 @@ pub struct HttpSettings {
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { request_timeout: Duration::from_secs(30) }
+        Self {
+            request_timeout: Duration::from_secs(30),
+        }
     }
 }
 

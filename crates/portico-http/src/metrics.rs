@@ -69,17 +69,52 @@ impl Metrics {
     pub fn new(version: &str, backend: &str) -> Self {
         let mut registry = Registry::with_prefix("portico");
         let requests = Family::<RequestLabels, Counter>::default();
-        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
         let build = Family::<BuildLabels, Gauge>::default();
-        build.get_or_create(&BuildLabels { version: version.into(), backend: backend.into() }).set(1);
-        let (pool_size, pool_idle, pool_max) = (Gauge::default(), Gauge::default(), Gauge::default());
-        registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by method and route", latency.clone());
+        build
+            .get_or_create(&BuildLabels {
+                version: version.into(),
+                backend: backend.into(),
+            })
+            .set(1);
+        let (pool_size, pool_idle, pool_max) =
+            (Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register(
+            "http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by method and route",
+            latency.clone(),
+        );
         registry.register("build_info", "Portico version and storage backend", build);
-        registry.register("db_pool_connections", "Open database connections", pool_size.clone());
-        registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
-        registry.register("db_pool_max_connections", "Configured maximum database connections", pool_max.clone());
-        Self { registry, requests, latency, pool_size, pool_idle, pool_max }
+        registry.register(
+            "db_pool_connections",
+            "Open database connections",
+            pool_size.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Idle database connections",
+            pool_idle.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "Configured maximum database connections",
+            pool_max.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            pool_size,
+            pool_idle,
+            pool_max,
+        }
     }
 
     /// Renders the text exposition format.
@@ -98,7 +133,14 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
     state.metrics.pool_idle.set(i64::from(stats.idle));
     state.metrics.pool_max.set(i64::from(stats.max));
     match state.metrics.render() {
-        Some(body) => ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response(),
+        Some(body) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            body,
+        )
+            .into_response(),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -50,8 +52,19 @@ tokio::task_local! {
 
 async fn echo_client_request_id(req: Request, next: Next) -> Response {
     let client_id = req.headers().get(&CLIENT_REQUEST_ID).cloned();
-    let request_id = req.extensions().get::<RequestId>().and_then(|r| r.header_value().to_str().ok()).unwrap_or_default().to_owned();
-    let ids = (request_id, client_id.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned));
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|r| r.header_value().to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let ids = (
+        request_id,
+        client_id
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    );
     let mut res = REQUEST_IDS.scope(ids, next.run(req)).await;
     if let Some(v) = client_id {
         res.headers_mut().insert(CLIENT_REQUEST_ID, v);
@@ -62,10 +75,25 @@ async fn echo_client_request_id(req: Request, next: Next) -> Response {
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let res = next.run(req).await;
     let status = res.status().as_u16();
-    state.metrics.requests.get_or_create(&crate::metrics::RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
-    state.metrics.latency.get_or_create(&crate::metrics::RouteLabels { method, route }).observe(start.elapsed().as_secs_f64());
+    state
+        .metrics
+        .requests
+        .get_or_create(&crate::metrics::RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&crate::metrics::RouteLabels { method, route })
+        .observe(start.elapsed().as_secs_f64());
     res
 }

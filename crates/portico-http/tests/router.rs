@@ -1,6 +1,15 @@
 //! The real router, in process, on SQLite and PostgreSQL: health, readiness (including a
 //! database outage), metrics, request ids and error bodies.
 
+// Test bodies run through `backend_tests!` or helpers, so clippy sees them as non-test code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_pass_by_value
+)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -16,14 +25,33 @@ fn state(store: Arc<dyn Store>) -> AppState {
     let app = App {
         store: store.clone(),
         clock: Arc::new(portico_app::clock::SystemClock),
-        passwords: PasswordService::new(portico_crypto::password::PasswordParams { memory_kib: 8192, iterations: 1, parallelism: 1 }, 1),
+        passwords: PasswordService::new(
+            portico_crypto::password::PasswordParams {
+                memory_kib: 8192,
+                iterations: 1,
+                parallelism: 1,
+            },
+            1,
+        ),
         dns: Arc::new(portico_app::dns::StaticResolver::default()),
-        config: AppConfig { tenant_domain_suffix: "onportico.test".into(), public_url: "http://127.0.0.1".into() },
+        config: AppConfig {
+            tenant_domain_suffix: "onportico.test".into(),
+            public_url: "http://127.0.0.1".into(),
+        },
     };
-    AppState { app, metrics: Arc::new(portico_http::metrics::Metrics::new("test", store.backend().as_str())) }
+    AppState {
+        app,
+        metrics: Arc::new(portico_http::metrics::Metrics::new(
+            "test",
+            store.backend().as_str(),
+        )),
+    }
 }
 
-async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+async fn call(
+    app: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
@@ -39,8 +67,14 @@ async fn health_and_readiness(store: Arc<dyn Store>) {
     let app = router(state(store.clone()), HttpSettings::default());
     let (status, headers, body) = call(&app, get("/healthz")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers.get("request-id").is_some(), "every response carries a request id");
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "ok");
+    assert!(
+        headers.get("request-id").is_some(),
+        "every response carries a request id"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["status"],
+        "ok"
+    );
     let (status, _, body) = call(&app, get("/readyz")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -51,7 +85,10 @@ async fn health_and_readiness(store: Arc<dyn Store>) {
     store.close().await;
     let (status, _, body) = call(&app, get("/readyz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["reason"], "database unreachable");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["reason"],
+        "database unreachable"
+    );
     assert_eq!(call(&app, get("/healthz")).await.0, StatusCode::OK);
 }
 
@@ -63,8 +100,18 @@ async fn metrics_count_requests_by_route_not_by_path(store: Arc<dyn Store>) {
     call(&app, get("/users/123456")).await;
     let (status, headers, body) = call(&app, get("/metrics")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
-    assert!(body.contains(r#"portico_http_requests_total{method="GET",route="/healthz",status="200"} 3"#), "{body}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    assert!(
+        body.contains(
+            r#"portico_http_requests_total{method="GET",route="/healthz",status="200"} 3"#
+        ),
+        "{body}"
+    );
     assert!(body.contains(r#"route="unmatched",status="404""#), "{body}");
     assert!(!body.contains("123456"), "raw paths never become labels");
     assert!(body.contains("portico_http_request_duration_seconds_bucket"));
@@ -74,25 +121,58 @@ async fn metrics_count_requests_by_route_not_by_path(store: Arc<dyn Store>) {
 
 async fn errors_are_graph_shaped_and_carry_ids(store: Arc<dyn Store>) {
     let app = router(state(store), HttpSettings::default());
-    let req = Request::get("/v1.0/nothing").header("client-request-id", "my-id-1").body(Body::empty()).unwrap();
+    let req = Request::get("/v1.0/nothing")
+        .header("client-request-id", "my-id-1")
+        .body(Body::empty())
+        .unwrap();
     let (status, headers, body) = call(&app, req).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers["client-request-id"], "my-id-1");
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["error"]["code"], "Request_ResourceNotFound");
-    assert!(v["error"]["message"].as_str().unwrap().contains("v1.0/nothing"));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("v1.0/nothing")
+    );
     assert_eq!(v["error"]["innerError"]["client-request-id"], "my-id-1");
-    assert_eq!(v["error"]["innerError"]["request-id"], headers["request-id"].to_str().unwrap());
+    assert_eq!(
+        v["error"]["innerError"]["request-id"],
+        headers["request-id"].to_str().unwrap()
+    );
     assert!(v["error"]["innerError"]["date"].is_string());
 
-    let browser = Request::get("/%3Cscript%3E").header("accept", "text/html").body(Body::empty()).unwrap();
+    let browser = Request::get("/%3Cscript%3E")
+        .header("accept", "text/html")
+        .body(Body::empty())
+        .unwrap();
     let (status, headers, body) = call(&app, browser).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(body.contains("Page not found") && !body.contains("<script>"), "{body}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        body.contains("Page not found") && !body.contains("<script>"),
+        "{body}"
+    );
 
-    let given = Request::get("/healthz").header("request-id", "caller-chosen").body(Body::empty()).unwrap();
-    assert_eq!(call(&app, given).await.1["request-id"], "caller-chosen", "a caller's request id is kept");
+    let given = Request::get("/healthz")
+        .header("request-id", "caller-chosen")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        call(&app, given).await.1["request-id"],
+        "caller-chosen",
+        "a caller's request id is kept"
+    );
 }
 
-portico_store::backend_tests!(health_and_readiness, metrics_count_requests_by_route_not_by_path, errors_are_graph_shaped_and_carry_ids);
+portico_store::backend_tests!(
+    health_and_readiness,
+    metrics_count_requests_by_route_not_by_path,
+    errors_are_graph_shaped_and_carry_ids
+);

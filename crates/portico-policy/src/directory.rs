@@ -51,12 +51,18 @@ pub fn role_allows(role: DirectoryRole, action: Action) -> bool {
     use DirectoryRole as R;
     match role {
         R::GlobalAdministrator => true,
-        R::UserAdministrator => matches!(action, A::ManageUsers | A::ResetPassword | A::InviteGuests | A::ManageGroups),
+        R::UserAdministrator => matches!(
+            action,
+            A::ManageUsers | A::ResetPassword | A::InviteGuests | A::ManageGroups
+        ),
         R::GuestInviter => matches!(action, A::InviteGuests),
         R::GroupsAdministrator => matches!(action, A::ManageGroups),
         R::ApplicationAdministrator => matches!(action, A::ManageApplications),
         R::HelpdeskAdministrator => matches!(action, A::ResetPassword),
-        R::SecurityAdministrator => matches!(action, A::ManageSecurityPolicies | A::ReadAuditLogs | A::ManageIdentityProviders),
+        R::SecurityAdministrator => matches!(
+            action,
+            A::ManageSecurityPolicies | A::ReadAuditLogs | A::ManageIdentityProviders
+        ),
         R::ExternalIdentityProviderAdministrator => matches!(action, A::ManageIdentityProviders),
     }
 }
@@ -92,9 +98,12 @@ pub fn may_reset_password(actor: &[DirectoryRole], target: &[DirectoryRole]) -> 
         return !target.iter().any(|r| is_privileged(*r));
     }
     if actor.contains(&DirectoryRole::HelpdeskAdministrator) {
-        return target
-            .iter()
-            .all(|r| matches!(r, DirectoryRole::HelpdeskAdministrator | DirectoryRole::GuestInviter));
+        return target.iter().all(|r| {
+            matches!(
+                r,
+                DirectoryRole::HelpdeskAdministrator | DirectoryRole::GuestInviter
+            )
+        });
     }
     false
 }
@@ -116,13 +125,31 @@ mod tests {
     /// The committed table: (role, actions it allows). Changing the policy means changing this.
     const TABLE: &[(DirectoryRole, &[Action])] = &[
         (R::GlobalAdministrator, &Action::ALL),
-        (R::UserAdministrator, &[Action::ManageUsers, Action::ResetPassword, Action::InviteGuests, Action::ManageGroups]),
+        (
+            R::UserAdministrator,
+            &[
+                Action::ManageUsers,
+                Action::ResetPassword,
+                Action::InviteGuests,
+                Action::ManageGroups,
+            ],
+        ),
         (R::GuestInviter, &[Action::InviteGuests]),
         (R::GroupsAdministrator, &[Action::ManageGroups]),
         (R::ApplicationAdministrator, &[Action::ManageApplications]),
         (R::HelpdeskAdministrator, &[Action::ResetPassword]),
-        (R::SecurityAdministrator, &[Action::ManageSecurityPolicies, Action::ReadAuditLogs, Action::ManageIdentityProviders]),
-        (R::ExternalIdentityProviderAdministrator, &[Action::ManageIdentityProviders]),
+        (
+            R::SecurityAdministrator,
+            &[
+                Action::ManageSecurityPolicies,
+                Action::ReadAuditLogs,
+                Action::ManageIdentityProviders,
+            ],
+        ),
+        (
+            R::ExternalIdentityProviderAdministrator,
+            &[Action::ManageIdentityProviders],
+        ),
     ];
 
     #[test]
@@ -130,7 +157,11 @@ mod tests {
         assert_eq!(TABLE.len(), DirectoryRole::ALL.len());
         for (role, allowed) in TABLE {
             for action in Action::ALL {
-                assert_eq!(role_allows(*role, action), allowed.contains(&action), "{role:?} x {action:?}");
+                assert_eq!(
+                    role_allows(*role, action),
+                    allowed.contains(&action),
+                    "{role:?} x {action:?}"
+                );
             }
         }
     }
@@ -157,15 +188,25 @@ mod tests {
             (&[], &[], false),
         ];
         for (actor, target, expected) in cases {
-            assert_eq!(may_reset_password(actor, target), *expected, "{actor:?} -> {target:?}");
+            assert_eq!(
+                may_reset_password(actor, target),
+                *expected,
+                "{actor:?} -> {target:?}"
+            );
         }
     }
 
     #[test]
     fn managing_privileged_users_needs_a_global_administrator() {
         assert!(may_manage_user(&[R::UserAdministrator], &[R::GuestInviter]));
-        assert!(!may_manage_user(&[R::UserAdministrator], &[R::GlobalAdministrator]));
-        assert!(may_manage_user(&[R::GlobalAdministrator], &[R::GlobalAdministrator]));
+        assert!(!may_manage_user(
+            &[R::UserAdministrator],
+            &[R::GlobalAdministrator]
+        ));
+        assert!(may_manage_user(
+            &[R::GlobalAdministrator],
+            &[R::GlobalAdministrator]
+        ));
         assert!(!may_manage_user(&[R::HelpdeskAdministrator], &[]));
     }
 }

@@ -1,13 +1,14 @@
 //! Application registrations, their client secrets, and service principals.
 
-use crate::row::RowExt;
 use crate::StoreError;
+use crate::row::RowExt;
 use async_trait::async_trait;
-use portico_domain::application::{Application, PasswordCredential, RedirectUris, ServicePrincipal};
+use portico_domain::application::{
+    Application, PasswordCredential, RedirectUris, ServicePrincipal,
+};
 use portico_domain::audit::AuditEvent;
 use portico_domain::paging::{Page, PageRequest};
 use portico_domain::{AppId, ApplicationId, KeyId, ServicePrincipalId, TenantId};
-
 
 /// A stored client secret: its public facts and its hash (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,36 +23,104 @@ pub struct StoredSecret {
 #[async_trait]
 pub trait ApplicationStore: Send + Sync {
     /// Registers an application. Conflict `ux_applications_app_id`.
-    async fn create_application(&self, tenant: TenantId, app: &Application, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn create_application(
+        &self,
+        tenant: TenantId,
+        app: &Application,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Reads an application with its credentials' public facts.
-    async fn get_application(&self, tenant: TenantId, id: ApplicationId) -> Result<Application, StoreError>;
+    async fn get_application(
+        &self,
+        tenant: TenantId,
+        id: ApplicationId,
+    ) -> Result<Application, StoreError>;
     /// Finds an application by client id.
-    async fn find_application_by_app_id(&self, tenant: TenantId, app_id: AppId) -> Result<Application, StoreError>;
+    async fn find_application_by_app_id(
+        &self,
+        tenant: TenantId,
+        app_id: AppId,
+    ) -> Result<Application, StoreError>;
     /// Lists applications in id order.
-    async fn list_applications(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Application>, StoreError>;
+    async fn list_applications(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<Application>, StoreError>;
     /// Writes an application's mutable properties (not its credentials).
-    async fn update_application(&self, tenant: TenantId, app: &Application, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn update_application(
+        &self,
+        tenant: TenantId,
+        app: &Application,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Deletes an application and its secrets.
-    async fn delete_application(&self, tenant: TenantId, id: ApplicationId, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn delete_application(
+        &self,
+        tenant: TenantId,
+        id: ApplicationId,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Adds a client secret, stored hashed.
-    async fn add_application_secret(&self, tenant: TenantId, app: ApplicationId, secret: &StoredSecret, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn add_application_secret(
+        &self,
+        tenant: TenantId,
+        app: ApplicationId,
+        secret: &StoredSecret,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Removes a client secret.
-    async fn remove_application_secret(&self, tenant: TenantId, app: ApplicationId, key_id: KeyId, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn remove_application_secret(
+        &self,
+        tenant: TenantId,
+        app: ApplicationId,
+        key_id: KeyId,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// An application's secrets with their hashes, for client authentication.
-    async fn application_secrets(&self, tenant: TenantId, app: ApplicationId) -> Result<Vec<StoredSecret>, StoreError>;
+    async fn application_secrets(
+        &self,
+        tenant: TenantId,
+        app: ApplicationId,
+    ) -> Result<Vec<StoredSecret>, StoreError>;
     /// Creates a service principal. Conflict `ux_service_principals_app_id`.
-    async fn create_service_principal(&self, tenant: TenantId, sp: &ServicePrincipal, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn create_service_principal(
+        &self,
+        tenant: TenantId,
+        sp: &ServicePrincipal,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Reads a service principal.
-    async fn get_service_principal(&self, tenant: TenantId, id: ServicePrincipalId) -> Result<ServicePrincipal, StoreError>;
+    async fn get_service_principal(
+        &self,
+        tenant: TenantId,
+        id: ServicePrincipalId,
+    ) -> Result<ServicePrincipal, StoreError>;
     /// Finds the tenant's service principal for an appId.
-    async fn find_service_principal_by_app_id(&self, tenant: TenantId, app_id: AppId) -> Result<ServicePrincipal, StoreError>;
+    async fn find_service_principal_by_app_id(
+        &self,
+        tenant: TenantId,
+        app_id: AppId,
+    ) -> Result<ServicePrincipal, StoreError>;
     /// Lists service principals in id order.
-    async fn list_service_principals(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<ServicePrincipal>, StoreError>;
+    async fn list_service_principals(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<ServicePrincipal>, StoreError>;
     /// Deletes a service principal with its memberships and role assignments.
-    async fn delete_service_principal(&self, tenant: TenantId, id: ServicePrincipalId, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn delete_service_principal(
+        &self,
+        tenant: TenantId,
+        id: ServicePrincipalId,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
 }
 
-pub(crate) fn application_from_row(r: &impl RowExt, creds: Vec<PasswordCredential>) -> Result<Application, StoreError> {
+pub(crate) fn application_from_row(
+    r: &impl RowExt,
+    creds: Vec<PasswordCredential>,
+) -> Result<Application, StoreError> {
     let redirect_uris: RedirectUris = r.json("redirect_uris")?;
     Ok(Application {
         id: ApplicationId(r.uuid("id")?),
@@ -69,7 +138,9 @@ pub(crate) fn application_from_row(r: &impl RowExt, creds: Vec<PasswordCredentia
     })
 }
 
-pub(crate) fn secret_from_row(r: &impl RowExt) -> Result<(ApplicationId, StoredSecret), StoreError> {
+pub(crate) fn secret_from_row(
+    r: &impl RowExt,
+) -> Result<(ApplicationId, StoredSecret), StoreError> {
     Ok((
         ApplicationId(r.uuid("application_id")?),
         StoredSecret {
@@ -102,13 +173,13 @@ pub(crate) fn service_principal_from_row(r: &impl RowExt) -> Result<ServicePrinc
 pub(crate) fn credentials_by_app(
     secrets: Vec<(ApplicationId, StoredSecret)>,
 ) -> std::collections::HashMap<ApplicationId, Vec<PasswordCredential>> {
-    let mut map: std::collections::HashMap<ApplicationId, Vec<PasswordCredential>> = std::collections::HashMap::new();
+    let mut map: std::collections::HashMap<ApplicationId, Vec<PasswordCredential>> =
+        std::collections::HashMap::new();
     for (app, s) in secrets {
         map.entry(app).or_default().push(s.credential);
     }
     map
 }
-
 
 macro_rules! app_columns {
     () => {

@@ -1,8 +1,8 @@
 //! The audit event store: every mutating store call writes its event in the same
 //! transaction; failures and reads that matter are recorded with `record_audit`.
 
-use crate::row::RowExt;
 use crate::StoreError;
+use crate::row::RowExt;
 use async_trait::async_trait;
 use portico_domain::audit::{AuditCategory, AuditEvent, AuditResult};
 use portico_domain::{AuditEventId, CorrelationId, TenantId};
@@ -13,7 +13,12 @@ pub trait AuditStore: Send + Sync {
     /// Records an event on its own (for refusals and failures that change nothing else).
     async fn record_audit(&self, tenant: TenantId, event: &AuditEvent) -> Result<(), StoreError>;
     /// Lists events newest first; `before` continues after an event id from a previous page.
-    async fn list_audit_events(&self, tenant: TenantId, top: u32, before: Option<AuditEventId>) -> Result<Vec<AuditEvent>, StoreError>;
+    async fn list_audit_events(
+        &self,
+        tenant: TenantId,
+        top: u32,
+        before: Option<AuditEventId>,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
 pub(crate) fn audit_from_row(r: &impl RowExt) -> Result<AuditEvent, StoreError> {
@@ -22,10 +27,12 @@ pub(crate) fn audit_from_row(r: &impl RowExt) -> Result<AuditEvent, StoreError> 
     Ok(AuditEvent {
         id: AuditEventId(r.uuid("id")?),
         activity_date_time: r.ts("activity_at")?,
-        category: AuditCategory::parse(&category).ok_or_else(|| StoreError::corrupt(format!("audit category {category}")))?,
+        category: AuditCategory::parse(&category)
+            .ok_or_else(|| StoreError::corrupt(format!("audit category {category}")))?,
         activity_display_name: r.text("activity_display_name")?,
         operation_type: r.text("operation_type")?,
-        result: AuditResult::parse(&result).ok_or_else(|| StoreError::corrupt(format!("audit result {result}")))?,
+        result: AuditResult::parse(&result)
+            .ok_or_else(|| StoreError::corrupt(format!("audit result {result}")))?,
         result_reason: r.opt_text("result_reason")?,
         initiated_by: r.json("initiated_by")?,
         target_resources: r.json("target_resources")?,

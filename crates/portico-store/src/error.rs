@@ -29,13 +29,25 @@ pub mod constraint {
 /// SQLite names table-level unique constraints by their columns; map them to the names
 /// PostgreSQL reports.
 const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
-    ("user_identity_keys.tenant_id, user_identity_keys.identity_key", constraint::USER_IDENTITY),
+    (
+        "user_identity_keys.tenant_id, user_identity_keys.identity_key",
+        constraint::USER_IDENTITY,
+    ),
     ("domains.tenant_id, domains.name", constraint::DOMAIN),
-    ("group_members.tenant_id, group_members.group_id, group_members.member_id", constraint::GROUP_MEMBER),
-    ("group_owners.tenant_id, group_owners.group_id, group_owners.owner_id", constraint::GROUP_OWNER),
+    (
+        "group_members.tenant_id, group_members.group_id, group_members.member_id",
+        constraint::GROUP_MEMBER,
+    ),
+    (
+        "group_owners.tenant_id, group_owners.group_id, group_owners.owner_id",
+        constraint::GROUP_OWNER,
+    ),
     ("domains.name", constraint::DOMAIN_VERIFIED),
     ("applications.app_id", constraint::APPLICATION_APP_ID),
-    ("service_principals.tenant_id, service_principals.app_id", constraint::SERVICE_PRINCIPAL_APP_ID),
+    (
+        "service_principals.tenant_id, service_principals.app_id",
+        constraint::SERVICE_PRINCIPAL_APP_ID,
+    ),
     (
         "role_assignments.tenant_id, role_assignments.role_template_id, role_assignments.principal_id, role_assignments.directory_scope_id",
         constraint::ROLE_ASSIGNMENT,
@@ -96,9 +108,9 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed
             | sqlx::Error::Protocol(_) => Self::Unavailable(e),
-            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
-                Self::Corrupt(e.to_string())
-            }
+            sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::ColumnNotFound(_) => Self::Corrupt(e.to_string()),
             _ => Self::Database(e),
         }
     }
@@ -120,16 +132,26 @@ fn is_unavailable_code(code: Option<&str>) -> bool {
 
 fn constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
     if let Some(c) = db.constraint() {
-        return if c.ends_with("_pkey") { constraint::PRIMARY_KEY.to_owned() } else { c.to_owned() };
+        return if c.ends_with("_pkey") {
+            constraint::PRIMARY_KEY.to_owned()
+        } else {
+            c.to_owned()
+        };
     }
     let msg = db.message();
     let Some(detail) = msg.split("failed: ").nth(1) else {
         return msg.to_owned();
     };
-    if let Some(name) = detail.strip_prefix("index '").and_then(|r| r.strip_suffix('\'')) {
+    if let Some(name) = detail
+        .strip_prefix("index '")
+        .and_then(|r| r.strip_suffix('\''))
+    {
         return name.to_owned();
     }
-    if let Some((_, name)) = SQLITE_COLUMN_CONSTRAINTS.iter().find(|(cols, _)| *cols == detail) {
+    if let Some((_, name)) = SQLITE_COLUMN_CONSTRAINTS
+        .iter()
+        .find(|(cols, _)| *cols == detail)
+    {
         return (*name).to_owned();
     }
     if detail.ends_with(".id") || detail.ends_with(".key_id") || detail == "bootstrap_state.id" {

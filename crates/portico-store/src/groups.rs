@@ -1,7 +1,7 @@
 //! Groups, their members and owners, and transitive membership.
 
-use crate::row::RowExt;
 use crate::StoreError;
+use crate::row::RowExt;
 use async_trait::async_trait;
 use portico_domain::audit::AuditEvent;
 use portico_domain::directory_object::{ObjectKind, ObjectRef};
@@ -15,34 +15,96 @@ use uuid::Uuid;
 #[async_trait]
 pub trait GroupStore: Send + Sync {
     /// Creates a group, with initial owners (each must exist in the tenant).
-    async fn create_group(&self, tenant: TenantId, group: &Group, owners: &[ObjectRef], audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn create_group(
+        &self,
+        tenant: TenantId,
+        group: &Group,
+        owners: &[ObjectRef],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Reads a group.
     async fn get_group(&self, tenant: TenantId, id: GroupId) -> Result<Group, StoreError>;
     /// Lists groups in id order.
-    async fn list_groups(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Group>, StoreError>;
+    async fn list_groups(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<Group>, StoreError>;
     /// Writes a group's mutable properties.
-    async fn update_group(&self, tenant: TenantId, group: &Group, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn update_group(
+        &self,
+        tenant: TenantId,
+        group: &Group,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Deletes a security group with its memberships, ownerships and role assignments
     /// (security groups are not soft-deleted, as in Entra).
-    async fn delete_group(&self, tenant: TenantId, id: GroupId, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn delete_group(
+        &self,
+        tenant: TenantId,
+        id: GroupId,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Adds a direct member. NotFound("group") / NotFound("member"); conflict `pk_group_members`.
-    async fn add_group_member(&self, tenant: TenantId, group: GroupId, member: ObjectRef, at: OffsetDateTime, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn add_group_member(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+        member: ObjectRef,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Removes a direct member. NotFound("member") when it is not one.
-    async fn remove_group_member(&self, tenant: TenantId, group: GroupId, member: Uuid, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn remove_group_member(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+        member: Uuid,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Adds an owner (a user or service principal). Conflict `pk_group_owners`.
-    async fn add_group_owner(&self, tenant: TenantId, group: GroupId, owner: ObjectRef, at: OffsetDateTime, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn add_group_owner(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+        owner: ObjectRef,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Removes an owner.
-    async fn remove_group_owner(&self, tenant: TenantId, group: GroupId, owner: Uuid, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn remove_group_owner(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+        owner: Uuid,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Direct members that are live, by id.
-    async fn list_group_members(&self, tenant: TenantId, group: GroupId) -> Result<Vec<ObjectRef>, StoreError>;
+    async fn list_group_members(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+    ) -> Result<Vec<ObjectRef>, StoreError>;
     /// Owners that are live, by id.
-    async fn list_group_owners(&self, tenant: TenantId, group: GroupId) -> Result<Vec<ObjectRef>, StoreError>;
+    async fn list_group_owners(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+    ) -> Result<Vec<ObjectRef>, StoreError>;
     /// Groups the object is a direct member of.
     async fn member_of(&self, tenant: TenantId, object: Uuid) -> Result<Vec<GroupId>, StoreError>;
     /// Groups the object is a member of directly or through nested groups (cycles are safe).
-    async fn transitive_member_of(&self, tenant: TenantId, object: Uuid) -> Result<Vec<GroupId>, StoreError>;
+    async fn transitive_member_of(
+        &self,
+        tenant: TenantId,
+        object: Uuid,
+    ) -> Result<Vec<GroupId>, StoreError>;
     /// Every live object reachable as a member, through nested groups.
-    async fn transitive_members(&self, tenant: TenantId, group: GroupId) -> Result<Vec<ObjectRef>, StoreError>;
+    async fn transitive_members(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+    ) -> Result<Vec<ObjectRef>, StoreError>;
 }
 
 pub(crate) fn group_from_row(r: &impl RowExt) -> Result<Group, StoreError> {
@@ -58,10 +120,15 @@ pub(crate) fn group_from_row(r: &impl RowExt) -> Result<Group, StoreError> {
     })
 }
 
-pub(crate) fn object_ref_from_row(r: &impl RowExt, id_col: &str, kind_col: &str) -> Result<ObjectRef, StoreError> {
+pub(crate) fn object_ref_from_row(
+    r: &impl RowExt,
+    id_col: &str,
+    kind_col: &str,
+) -> Result<ObjectRef, StoreError> {
     let kind = r.text(kind_col)?;
     Ok(ObjectRef {
-        kind: ObjectKind::parse(&kind).ok_or_else(|| StoreError::corrupt(format!("object kind {kind}")))?,
+        kind: ObjectKind::parse(&kind)
+            .ok_or_else(|| StoreError::corrupt(format!("object kind {kind}")))?,
         id: r.uuid(id_col)?,
     })
 }

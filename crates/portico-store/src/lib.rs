@@ -45,7 +45,15 @@ pub use users::UserStore;
 /// The whole store: every area plus backend-level operations.
 #[async_trait::async_trait]
 pub trait Store:
-    TenantStore + UserStore + GroupStore + ApplicationStore + RoleStore + AuditStore + Send + Sync + 'static
+    TenantStore
+    + UserStore
+    + GroupStore
+    + ApplicationStore
+    + RoleStore
+    + AuditStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which backend this is.
     fn backend(&self) -> Backend;
@@ -65,9 +73,14 @@ pub trait Store:
 }
 
 /// Opens a store for the target. Does not migrate.
-pub async fn open(target: &DatabaseTarget, pool: PoolSettings) -> Result<Arc<dyn Store>, StoreError> {
+pub async fn open(
+    target: &DatabaseTarget,
+    pool: PoolSettings,
+) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match target {
         DatabaseTarget::Sqlite { path } => Arc::new(SqliteStore::open(path, pool).await?),
-        DatabaseTarget::Postgres { url, schema } => Arc::new(PgStore::connect(url, schema.as_deref(), pool).await?),
+        DatabaseTarget::Postgres { url, schema } => {
+            Arc::new(PgStore::connect(url, schema.as_deref(), pool).await?)
+        }
     })
 }

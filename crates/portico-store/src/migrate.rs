@@ -8,8 +8,16 @@ use std::borrow::Cow;
 
 type Embedded = (i64, &'static str, &'static str);
 
-const SQLITE: &[Embedded] = &[(1, "directory", include_str!("../migrations/sqlite/0001_directory.sql"))];
-const POSTGRES: &[Embedded] = &[(1, "directory", include_str!("../migrations/postgres/0001_directory.sql"))];
+const SQLITE: &[Embedded] = &[(
+    1,
+    "directory",
+    include_str!("../migrations/sqlite/0001_directory.sql"),
+)];
+const POSTGRES: &[Embedded] = &[(
+    1,
+    "directory",
+    include_str!("../migrations/postgres/0001_directory.sql"),
+)];
 
 /// The migrator for a backend.
 pub(crate) fn migrator(backend: Backend) -> Migrator {
@@ -21,7 +29,13 @@ pub(crate) fn migrator(backend: Backend) -> Migrator {
         files
             .iter()
             .map(|(version, description, sql)| {
-                Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, sql.into_sql_str(), false)
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
             })
             .collect(),
     )

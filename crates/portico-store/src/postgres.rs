@@ -1,8 +1,8 @@
 //! The PostgreSQL store: a connection pool shared by any number of Portico replicas.
 
+use crate::StoreError;
 use crate::backend::{Backend, HasDb, PoolSettings, PoolStats};
 use crate::migrate::{self, SchemaStatus};
-use crate::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
 
@@ -20,7 +20,11 @@ impl HasDb for PgStore {
 impl PgStore {
     /// Connects (and opens one connection at once, so a bad URL or a down server fails here).
     /// With `schema`, every connection uses that schema as its search path.
-    pub async fn connect(url: &str, schema: Option<&str>, pool: PoolSettings) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        schema: Option<&str>,
+        pool: PoolSettings,
+    ) -> Result<Self, StoreError> {
         let mut options = PgConnectOptions::from_str(url)?.application_name("portico");
         if let Some(schema) = schema {
             options = options.options([("search_path", schema)]);
@@ -35,14 +39,19 @@ impl PgStore {
         Ok(Self { pool, max })
     }
 
-    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
         Ok(self.pool.begin().await?)
     }
 
     pub(crate) const BACKEND: Backend = Backend::Postgres;
 
     pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
-        migrate::migrator(Backend::Postgres).run(&self.pool).await.map_err(crate::lib_support::migrate_error)
+        migrate::migrator(Backend::Postgres)
+            .run(&self.pool)
+            .await
+            .map_err(crate::lib_support::migrate_error)
     }
 
     pub(crate) async fn applied_version(&self) -> Result<SchemaStatus, StoreError> {
@@ -50,13 +59,18 @@ impl PgStore {
             .fetch_one(&self.pool)
             .await?;
         let applied = if exists {
-            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&self.pool)
-                .await?
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+            )
+            .fetch_one(&self.pool)
+            .await?
         } else {
             0
         };
-        Ok(SchemaStatus { applied, latest: migrate::latest_version(Backend::Postgres) })
+        Ok(SchemaStatus {
+            applied,
+            latest: migrate::latest_version(Backend::Postgres),
+        })
     }
 
     pub(crate) async fn columns(&self) -> Result<Vec<(String, String)>, StoreError> {

@@ -1,7 +1,7 @@
 //! Directory role assignments.
 
-use crate::row::RowExt;
 use crate::StoreError;
+use crate::row::RowExt;
 use async_trait::async_trait;
 use portico_domain::audit::AuditEvent;
 use portico_domain::role::{DirectoryRole, RoleAssignment};
@@ -13,18 +13,33 @@ use uuid::Uuid;
 pub trait RoleStore: Send + Sync {
     /// Assigns a role. NotFound("principal") when the principal does not exist; conflict
     /// `ux_role_assignments` when it already holds the role over the scope.
-    async fn assign_role(&self, tenant: TenantId, assignment: &RoleAssignment, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn assign_role(
+        &self,
+        tenant: TenantId,
+        assignment: &RoleAssignment,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Removes an assignment.
-    async fn remove_role_assignment(&self, tenant: TenantId, id: RoleAssignmentId, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn remove_role_assignment(
+        &self,
+        tenant: TenantId,
+        id: RoleAssignmentId,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Lists assignments, optionally of one principal.
-    async fn list_role_assignments(&self, tenant: TenantId, principal: Option<Uuid>) -> Result<Vec<RoleAssignment>, StoreError>;
+    async fn list_role_assignments(
+        &self,
+        tenant: TenantId,
+        principal: Option<Uuid>,
+    ) -> Result<Vec<RoleAssignment>, StoreError>;
 }
 
 pub(crate) fn role_assignment_from_row(r: &impl RowExt) -> Result<RoleAssignment, StoreError> {
     let template = r.uuid("role_template_id")?;
     Ok(RoleAssignment {
         id: RoleAssignmentId(r.uuid("id")?),
-        role: DirectoryRole::from_template_id(template).ok_or_else(|| StoreError::corrupt(format!("role template {template}")))?,
+        role: DirectoryRole::from_template_id(template)
+            .ok_or_else(|| StoreError::corrupt(format!("role template {template}")))?,
         principal: crate::groups::object_ref_from_row(r, "principal_id", "principal_kind")?,
         directory_scope_id: r.text("directory_scope_id")?,
         created_at: r.ts("created_at")?,

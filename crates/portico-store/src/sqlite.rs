@@ -1,10 +1,12 @@
 //! The SQLite store: one file, WAL journal, foreign keys on, writes in `BEGIN IMMEDIATE`
 //! transactions so concurrent writers queue instead of failing.
 
+use crate::StoreError;
 use crate::backend::{Backend, HasDb, PoolSettings, PoolStats};
 use crate::migrate::{self, SchemaStatus};
-use crate::StoreError;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::path::Path;
 use std::time::Duration;
 
@@ -39,29 +41,40 @@ impl SqliteStore {
         Ok(Self { pool, max })
     }
 
-    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     pub(crate) const BACKEND: Backend = Backend::Sqlite;
 
     pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
-        migrate::migrator(Backend::Sqlite).run(&self.pool).await.map_err(crate::lib_support::migrate_error)
+        migrate::migrator(Backend::Sqlite)
+            .run(&self.pool)
+            .await
+            .map_err(crate::lib_support::migrate_error)
     }
 
     pub(crate) async fn applied_version(&self) -> Result<SchemaStatus, StoreError> {
-        let table: Option<(String,)> =
-            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-                .fetch_optional(&self.pool)
-                .await?;
+        let table: Option<(String,)> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
         let applied = if table.is_some() {
-            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&self.pool)
-                .await?
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+            )
+            .fetch_one(&self.pool)
+            .await?
         } else {
             0
         };
-        Ok(SchemaStatus { applied, latest: migrate::latest_version(Backend::Sqlite) })
+        Ok(SchemaStatus {
+            applied,
+            latest: migrate::latest_version(Backend::Sqlite),
+        })
     }
 
     pub(crate) async fn columns(&self) -> Result<Vec<(String, String)>, StoreError> {

@@ -1,14 +1,14 @@
 //! Tenants and their domains.
 
-use crate::row::RowExt;
 use crate::StoreError;
+use crate::row::RowExt;
 use async_trait::async_trait;
+use portico_domain::TenantId;
 use portico_domain::audit::AuditEvent;
 use portico_domain::role::RoleAssignment;
 use portico_domain::tenant::{Branding, Domain, Tenant, VerificationMethod};
 use portico_domain::user::User;
 use portico_domain::validate::DomainName;
-use portico_domain::TenantId;
 use time::OffsetDateTime;
 
 /// Everything the first start writes, in one transaction.
@@ -37,7 +37,12 @@ pub trait TenantStore: Send + Sync {
     /// Whether the database has been bootstrapped.
     async fn is_bootstrapped(&self) -> Result<bool, StoreError>;
     /// Creates a tenant with its (verified) initial domain.
-    async fn create_tenant(&self, tenant: &Tenant, initial_domain: &Domain, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        initial_domain: &Domain,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Reads a tenant.
     async fn get_tenant(&self, id: TenantId) -> Result<Tenant, StoreError>;
     /// Lists every tenant, oldest first (operators only).
@@ -47,7 +52,12 @@ pub trait TenantStore: Send + Sync {
     /// Updates display name, branding and default language.
     async fn update_tenant(&self, tenant: &Tenant, audit: &AuditEvent) -> Result<(), StoreError>;
     /// Adds an unverified domain.
-    async fn add_domain(&self, tenant: TenantId, domain: &Domain, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn add_domain(
+        &self,
+        tenant: TenantId,
+        domain: &Domain,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Lists a tenant's domains by name.
     async fn list_domains(&self, tenant: TenantId) -> Result<Vec<Domain>, StoreError>;
     /// Reads one domain.
@@ -62,9 +72,19 @@ pub trait TenantStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<Domain, StoreError>;
     /// Makes a verified domain the default for new users.
-    async fn set_default_domain(&self, tenant: TenantId, name: &DomainName, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn set_default_domain(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Removes a domain.
-    async fn remove_domain(&self, tenant: TenantId, name: &DomainName, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn remove_domain(
+        &self,
+        tenant: TenantId,
+        name: &DomainName,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
 }
 
 pub(crate) fn tenant_from_row(r: &impl RowExt) -> Result<Tenant, StoreError> {
@@ -93,7 +113,10 @@ pub(crate) fn domain_from_row(r: &impl RowExt) -> Result<Domain, StoreError> {
         is_default: r.flag("is_default")?,
         verification_code: r.text("verification_code")?,
         verification_method: match method {
-            Some(m) => Some(VerificationMethod::parse(&m).ok_or_else(|| StoreError::corrupt(format!("verification method {m}")))?),
+            Some(m) => Some(
+                VerificationMethod::parse(&m)
+                    .ok_or_else(|| StoreError::corrupt(format!("verification method {m}")))?,
+            ),
             None => None,
         },
         created_at: r.ts("created_at")?,

@@ -44,7 +44,11 @@ impl TestDb {
             .await
             .expect("open sqlite");
         store_migrate(&store).await;
-        Self { store: Arc::new(store), dir: Some(dir), schema: None }
+        Self {
+            store: Arc::new(store),
+            dir: Some(dir),
+            schema: None,
+        }
     }
 
     /// A fresh schema on the test PostgreSQL server; `None` (skip) when it is unreachable
@@ -52,10 +56,21 @@ impl TestDb {
     pub async fn postgres() -> Option<Self> {
         let url = postgres_url();
         let schema = format!("{SCHEMA_PREFIX}{}", uuid::Uuid::new_v4().simple());
-        let admin = match PgStore::connect(&url, None, PoolSettings { max_connections: 1, ..PoolSettings::default() }).await {
+        let admin = match PgStore::connect(
+            &url,
+            None,
+            PoolSettings {
+                max_connections: 1,
+                ..PoolSettings::default()
+            },
+        )
+        .await
+        {
             Ok(s) => s,
             Err(e) if !in_ci() => {
-                eprintln!("note: PostgreSQL at {url} unreachable ({e}); skipping the PostgreSQL variant");
+                eprintln!(
+                    "note: PostgreSQL at {url} unreachable ({e}); skipping the PostgreSQL variant"
+                );
                 return None;
             }
             Err(e) => panic!("CI=true and PostgreSQL at {url} is unreachable: {e}"),
@@ -65,11 +80,22 @@ impl TestDb {
             .await
             .expect("create schema");
         admin.pool.close().await;
-        let store = PgStore::connect(&url, Some(&schema), PoolSettings { max_connections: 5, ..PoolSettings::default() })
-            .await
-            .expect("connect to test schema");
+        let store = PgStore::connect(
+            &url,
+            Some(&schema),
+            PoolSettings {
+                max_connections: 5,
+                ..PoolSettings::default()
+            },
+        )
+        .await
+        .expect("connect to test schema");
         store_migrate(&store).await;
-        Some(Self { store: Arc::new(store), dir: None, schema: Some(schema) })
+        Some(Self {
+            store: Arc::new(store),
+            dir: None,
+            schema: Some(schema),
+        })
     }
 
     /// A URL that connects to this test's PostgreSQL schema (for black-box tests of the binary).
@@ -84,13 +110,17 @@ impl TestDb {
     /// Closes the store and drops the PostgreSQL schema.
     pub async fn finish(self) {
         self.store.close().await;
-        if let Some(schema) = self.schema {
-            if let Ok(admin) = PgStore::connect(&postgres_url(), None, PoolSettings { max_connections: 1, ..PoolSettings::default() }).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                    .execute(&admin.pool)
-                    .await;
-                admin.pool.close().await;
-            }
+        let Some(schema) = self.schema else { return };
+        let one = PoolSettings {
+            max_connections: 1,
+            ..PoolSettings::default()
+        };
+        if let Ok(admin) = PgStore::connect(&postgres_url(), None, one).await {
+            let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+            let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
+                .execute(&admin.pool)
+                .await;
+            admin.pool.close().await;
         }
     }
 }

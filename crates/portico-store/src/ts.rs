@@ -43,9 +43,10 @@ impl Encode<'_, Sqlite> for Ts {
 impl<'r> Decode<'r, Sqlite> for Ts {
     fn decode(value: <Sqlite as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
         let text = <String as Decode<Sqlite>>::decode(value)?;
-        let parsed = time::PrimitiveDateTime::parse(text.trim_end_matches('Z'), &format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]"
-        ))?;
+        let parsed = time::PrimitiveDateTime::parse(
+            text.trim_end_matches('Z'),
+            &format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]"),
+        )?;
         Ok(Self(parsed.assume_utc()))
     }
 }

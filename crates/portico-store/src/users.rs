@@ -1,11 +1,13 @@
 //! Users: create, read, list, update, passwords, soft delete, restore and purge.
 
-use crate::row::RowExt;
 use crate::StoreError;
+use crate::row::RowExt;
 use async_trait::async_trait;
 use portico_domain::audit::AuditEvent;
 use portico_domain::paging::{Page, PageRequest};
-use portico_domain::user::{CreationType, ExternalUserState, ObjectIdentity, User, UserFilter, UserType};
+use portico_domain::user::{
+    CreationType, ExternalUserState, ObjectIdentity, User, UserFilter, UserType,
+};
 use portico_domain::{TenantId, UserId};
 use time::OffsetDateTime;
 
@@ -13,31 +15,79 @@ use time::OffsetDateTime;
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Creates a user with an optional password hash. Conflicts: `ux_users_upn`, `pk_user_identity_keys`.
-    async fn create_user(&self, tenant: TenantId, user: &User, password_hash: Option<&str>, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn create_user(
+        &self,
+        tenant: TenantId,
+        user: &User,
+        password_hash: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Reads a live user.
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError>;
     /// Finds a live user by UPN, case-insensitively.
     async fn find_user_by_upn(&self, tenant: TenantId, upn: &str) -> Result<User, StoreError>;
     /// Finds a live user by one of their identities.
-    async fn find_user_by_identity(&self, tenant: TenantId, identity: &ObjectIdentity) -> Result<User, StoreError>;
+    async fn find_user_by_identity(
+        &self,
+        tenant: TenantId,
+        identity: &ObjectIdentity,
+    ) -> Result<User, StoreError>;
     /// Lists live users in id order.
-    async fn list_users(&self, tenant: TenantId, filter: &UserFilter, page: &PageRequest) -> Result<Page<User>, StoreError>;
+    async fn list_users(
+        &self,
+        tenant: TenantId,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, StoreError>;
     /// Counts live users matching the filter.
     async fn count_users(&self, tenant: TenantId, filter: &UserFilter) -> Result<u64, StoreError>;
     /// Writes every mutable property of a live user (not the password).
-    async fn update_user(&self, tenant: TenantId, user: &User, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn update_user(
+        &self,
+        tenant: TenantId,
+        user: &User,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// The stored password hash of a live user, if any.
-    async fn password_hash(&self, tenant: TenantId, id: UserId) -> Result<Option<String>, StoreError>;
+    async fn password_hash(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+    ) -> Result<Option<String>, StoreError>;
     /// Replaces a live user's password hash.
-    async fn set_password(&self, tenant: TenantId, id: UserId, hash: &str, force_change: bool, at: OffsetDateTime, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        hash: &str,
+        force_change: bool,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Soft-deletes a live user: hidden everywhere, restorable until purged.
-    async fn soft_delete_user(&self, tenant: TenantId, id: UserId, at: OffsetDateTime, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn soft_delete_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Lists soft-deleted users, most recently deleted first.
     async fn list_deleted_users(&self, tenant: TenantId) -> Result<Vec<User>, StoreError>;
     /// Restores a soft-deleted user. Conflict when its UPN or an identity was taken meanwhile.
-    async fn restore_user(&self, tenant: TenantId, id: UserId, audit: &AuditEvent) -> Result<User, StoreError>;
+    async fn restore_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        audit: &AuditEvent,
+    ) -> Result<User, StoreError>;
     /// Permanently deletes a soft-deleted user with its memberships, ownerships and roles.
-    async fn purge_user(&self, tenant: TenantId, id: UserId, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn purge_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Permanently deletes, in every tenant, users soft-deleted before `cutoff`. Returns how many.
     async fn purge_users_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError>;
 }
@@ -56,14 +106,21 @@ pub(crate) fn user_from_row(r: &impl RowExt) -> Result<User, StoreError> {
         other_mails: r.json("other_mails")?,
         mail_nickname: r.opt_text("mail_nickname")?,
         user_principal_name: r.text("user_principal_name")?,
-        user_type: UserType::parse(&user_type).ok_or_else(|| StoreError::corrupt(format!("userType {user_type}")))?,
+        user_type: UserType::parse(&user_type)
+            .ok_or_else(|| StoreError::corrupt(format!("userType {user_type}")))?,
         account_enabled: r.flag("account_enabled")?,
         creation_type: match creation_type {
-            Some(c) => Some(CreationType::parse(&c).ok_or_else(|| StoreError::corrupt(format!("creationType {c}")))?),
+            Some(c) => Some(
+                CreationType::parse(&c)
+                    .ok_or_else(|| StoreError::corrupt(format!("creationType {c}")))?,
+            ),
             None => None,
         },
         external_user_state: match state {
-            Some(s) => Some(ExternalUserState::parse(&s).ok_or_else(|| StoreError::corrupt(format!("externalUserState {s}")))?),
+            Some(s) => Some(
+                ExternalUserState::parse(&s)
+                    .ok_or_else(|| StoreError::corrupt(format!("externalUserState {s}")))?,
+            ),
             None => None,
         },
         external_user_state_change_date_time: r.opt_ts("external_user_state_changed_at")?,

@@ -1,5 +1,14 @@
 //! Runs the store conformance suite on SQLite and PostgreSQL.
 
+// Test bodies run through `backend_tests!` or helpers, so clippy sees them as non-test code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_pass_by_value
+)]
+
 use portico_store::conformance::*;
 
 portico_store::backend_tests!(

@@ -2,7 +2,9 @@
 //! directly — with or without a running server — as the system actor "Portico CLI", through
 //! the same use cases (and audit) as the API.
 
-use crate::cli::{DomainCommand, GroupCommand, PasswordArgs, RoleCommand, TenantArg, TenantCommand, UserCommand};
+use crate::cli::{
+    DomainCommand, GroupCommand, PasswordArgs, RoleCommand, TenantArg, TenantCommand, UserCommand,
+};
 use crate::error::CliError;
 use portico_app::domains::Verification;
 use portico_app::{App, Context};
@@ -23,23 +25,34 @@ fn ctx() -> Context {
 async fn tenant(app: &App, arg: &TenantArg) -> Result<Tenant, CliError> {
     if let Some(t) = &arg.tenant {
         return app.resolve_tenant(t).await.map_err(|e| match e {
-            portico_app::AppError::NotFound(_) => CliError::usage(format!("no tenant has the id or verified domain '{t}'; see 'portico tenant list'")),
+            portico_app::AppError::NotFound(_) => CliError::usage(format!(
+                "no tenant has the id or verified domain '{t}'; see 'portico tenant list'"
+            )),
             other => other.into(),
         });
     }
     let mut all = app.list_tenants().await?;
     match all.len() {
-        0 => Err(CliError::usage("there is no tenant yet: run 'portico serve' once (it creates one) or 'portico tenant create NAME'")),
+        0 => Err(CliError::usage(
+            "there is no tenant yet: run 'portico serve' once (it creates one) or 'portico tenant create NAME'",
+        )),
         1 => Ok(all.remove(0)),
-        n => Err(CliError::usage(format!("there are {n} tenants; choose one with --tenant ID|DOMAIN (see 'portico tenant list')"))),
+        n => Err(CliError::usage(format!(
+            "there are {n} tenants; choose one with --tenant ID|DOMAIN (see 'portico tenant list')"
+        ))),
     }
 }
 
 async fn user(app: &App, t: &Tenant, id_or_upn: &str) -> Result<User, CliError> {
-    app.find_user(&ctx(), t.id, id_or_upn).await.map_err(|e| match e {
-        portico_app::AppError::NotFound(_) => CliError::usage(format!("no user '{id_or_upn}' in tenant {}", t.initial_domain)),
-        other => other.into(),
-    })
+    app.find_user(&ctx(), t.id, id_or_upn)
+        .await
+        .map_err(|e| match e {
+            portico_app::AppError::NotFound(_) => CliError::usage(format!(
+                "no user '{id_or_upn}' in tenant {}",
+                t.initial_domain
+            )),
+            other => other.into(),
+        })
 }
 
 /// The password to set: given, read from stdin, or generated (and then printed once).
@@ -49,10 +62,14 @@ fn password(args: &PasswordArgs) -> Result<(String, bool), CliError> {
     }
     if args.password_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| CliError::runtime(format!("cannot read the password from standard input: {e}")))?;
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+            CliError::runtime(format!("cannot read the password from standard input: {e}"))
+        })?;
         let p = line.trim_end_matches(['\r', '\n']).to_owned();
         if p.is_empty() {
-            return Err(CliError::usage("--password-stdin: standard input held no password"));
+            return Err(CliError::usage(
+                "--password-stdin: standard input held no password",
+            ));
         }
         return Ok((p, false));
     }
@@ -60,7 +77,18 @@ fn password(args: &PasswordArgs) -> Result<(String, bool), CliError> {
 }
 
 fn print_user(u: &User) {
-    println!("{}\t{}\t{}\t{}\t{}", u.id, u.user_principal_name, u.user_type.as_str(), if u.account_enabled { "enabled" } else { "blocked" }, u.display_name);
+    println!(
+        "{}\t{}\t{}\t{}\t{}",
+        u.id,
+        u.user_principal_name,
+        u.user_type.as_str(),
+        if u.account_enabled {
+            "enabled"
+        } else {
+            "blocked"
+        },
+        u.display_name
+    );
 }
 
 /// `portico tenant ...`
@@ -82,30 +110,71 @@ pub async fn tenant_cmd(app: &App, cmd: TenantCommand) -> Result<(), CliError> {
 /// `portico user ...`
 pub async fn user_cmd(app: &App, cmd: UserCommand) -> Result<(), CliError> {
     match cmd {
-        UserCommand::Create { tenant: t, upn, display_name, mail, guest, no_password, password: pw } => {
+        UserCommand::Create {
+            tenant: t,
+            upn,
+            display_name,
+            mail,
+            guest,
+            no_password,
+            password: pw,
+        } => {
             let t = tenant(app, &t).await?;
             let new = NewUser {
                 display_name,
                 user_principal_name: upn,
                 mail,
-                user_type: Some(if guest { UserType::Guest } else { UserType::Member }),
+                user_type: Some(if guest {
+                    UserType::Guest
+                } else {
+                    UserType::Member
+                }),
                 ..NewUser::default()
             };
-            let (password, generated) = if no_password { (None, false) } else { let (p, g) = password(&pw)?; (Some(p), g) };
-            let u = app.create_user(&ctx(), t.id, new, password.as_deref(), pw.force_change || generated).await?;
+            let (password, generated) = if no_password {
+                (None, false)
+            } else {
+                let (p, g) = password(&pw)?;
+                (Some(p), g)
+            };
+            let u = app
+                .create_user(
+                    &ctx(),
+                    t.id,
+                    new,
+                    password.as_deref(),
+                    pw.force_change || generated,
+                )
+                .await?;
             print_user(&u);
             if generated && let Some(p) = password {
-                println!("one-time password: {p}\t(shown only now; it must be changed at first sign-in)");
+                println!(
+                    "one-time password: {p}\t(shown only now; it must be changed at first sign-in)"
+                );
             }
         }
-        UserCommand::List { tenant: t, guests, members, search, top } => {
+        UserCommand::List {
+            tenant: t,
+            guests,
+            members,
+            search,
+            top,
+        } => {
             let t = tenant(app, &t).await?;
             let filter = UserFilter {
-                user_type: if guests { Some(UserType::Guest) } else if members { Some(UserType::Member) } else { None },
+                user_type: if guests {
+                    Some(UserType::Guest)
+                } else if members {
+                    Some(UserType::Member)
+                } else {
+                    None
+                },
                 starts_with: search,
                 ..UserFilter::default()
             };
-            let page = app.list_users(&ctx(), t.id, &filter, &PageRequest { top, after: None }).await?;
+            let page = app
+                .list_users(&ctx(), t.id, &filter, &PageRequest { top, after: None })
+                .await?;
             for u in &page.items {
                 print_user(u);
             }
@@ -113,25 +182,40 @@ pub async fn user_cmd(app: &App, cmd: UserCommand) -> Result<(), CliError> {
                 eprintln!("(more users exist; raise --top or narrow with --search)");
             }
         }
-        UserCommand::SetPassword { tenant: t, user: who, password: pw } => {
+        UserCommand::SetPassword {
+            tenant: t,
+            user: who,
+            password: pw,
+        } => {
             let t = tenant(app, &t).await?;
             let u = user(app, &t, &who).await?;
             let (p, generated) = password(&pw)?;
-            app.set_password(&ctx(), t.id, u.id, &p, pw.force_change || generated).await?;
+            app.set_password(&ctx(), t.id, u.id, &p, pw.force_change || generated)
+                .await?;
             println!("password set for {}", u.user_principal_name);
             if generated {
-                println!("one-time password: {p}\t(shown only now; it must be changed at first sign-in)");
+                println!(
+                    "one-time password: {p}\t(shown only now; it must be changed at first sign-in)"
+                );
             }
         }
-        UserCommand::Delete { tenant: t, user: who } => {
+        UserCommand::Delete {
+            tenant: t,
+            user: who,
+        } => {
             let t = tenant(app, &t).await?;
             let u = user(app, &t, &who).await?;
             app.delete_user(&ctx(), t.id, u.id).await?;
-            println!("deleted {} (restorable for 30 days with 'portico user restore {}')", u.user_principal_name, u.id);
+            println!(
+                "deleted {} (restorable for 30 days with 'portico user restore {}')",
+                u.user_principal_name, u.id
+            );
         }
         UserCommand::Restore { tenant: t, id } => {
             let t = tenant(app, &t).await?;
-            let id = id.parse().map_err(|_| CliError::usage(format!("'{id}' is not a user id (a GUID)")))?;
+            let id = id
+                .parse()
+                .map_err(|_| CliError::usage(format!("'{id}' is not a user id (a GUID)")))?;
             let u = app.restore_user(&ctx(), t.id, id).await?;
             print_user(&u);
         }
@@ -143,34 +227,68 @@ async fn object(app: &App, t: &Tenant, id_or_upn: &str) -> Result<ObjectRef, Cli
     if let Ok(id) = id_or_upn.parse::<GroupId>()
         && app.store.get_group(t.id, id).await.is_ok()
     {
-        return Ok(ObjectRef { kind: ObjectKind::Group, id: id.0 });
+        return Ok(ObjectRef {
+            kind: ObjectKind::Group,
+            id: id.0,
+        });
     }
-    Ok(ObjectRef { kind: ObjectKind::User, id: user(app, t, id_or_upn).await?.id.0 })
+    Ok(ObjectRef {
+        kind: ObjectKind::User,
+        id: user(app, t, id_or_upn).await?.id.0,
+    })
 }
 
 fn group_id(s: &str) -> Result<GroupId, CliError> {
-    s.parse().map_err(|_| CliError::usage(format!("'{s}' is not a group id (a GUID); see 'portico group list'")))
+    s.parse().map_err(|_| {
+        CliError::usage(format!(
+            "'{s}' is not a group id (a GUID); see 'portico group list'"
+        ))
+    })
 }
 
 /// `portico group ...`
 pub async fn group_cmd(app: &App, cmd: GroupCommand) -> Result<(), CliError> {
     match cmd {
-        GroupCommand::Create { tenant: t, name, description, owners } => {
+        GroupCommand::Create {
+            tenant: t,
+            name,
+            description,
+            owners,
+        } => {
             let t = tenant(app, &t).await?;
             let mut owner_ids = Vec::new();
             for o in &owners {
                 owner_ids.push(user(app, &t, o).await?.id);
             }
-            let g = app.create_group(&ctx(), t.id, NewGroup { display_name: name, description, mail_nickname: None }, &owner_ids).await?;
+            let g = app
+                .create_group(
+                    &ctx(),
+                    t.id,
+                    NewGroup {
+                        display_name: name,
+                        description,
+                        mail_nickname: None,
+                    },
+                    &owner_ids,
+                )
+                .await?;
             println!("{}\t{}", g.id, g.display_name);
         }
         GroupCommand::List { tenant: t } => {
             let t = tenant(app, &t).await?;
-            let mut page = PageRequest { top: Some(999), after: None };
+            let mut page = PageRequest {
+                top: Some(999),
+                after: None,
+            };
             loop {
                 let p = app.list_groups(&ctx(), t.id, &page).await?;
                 for g in &p.items {
-                    println!("{}\t{}\t{}", g.id, g.display_name, g.description.as_deref().unwrap_or(""));
+                    println!(
+                        "{}\t{}\t{}",
+                        g.id,
+                        g.display_name,
+                        g.description.as_deref().unwrap_or("")
+                    );
                 }
                 match p.next {
                     Some(n) => page.after = Some(n),
@@ -178,14 +296,22 @@ pub async fn group_cmd(app: &App, cmd: GroupCommand) -> Result<(), CliError> {
                 }
             }
         }
-        GroupCommand::AddMember { tenant: t, group, member } => {
+        GroupCommand::AddMember {
+            tenant: t,
+            group,
+            member,
+        } => {
             let t = tenant(app, &t).await?;
             let g = group_id(&group)?;
             let m = object(app, &t, &member).await?;
             app.add_group_member(&ctx(), t.id, g, m).await?;
             println!("added {} {} to group {g}", m.kind.as_str(), m.id);
         }
-        GroupCommand::RemoveMember { tenant: t, group, member } => {
+        GroupCommand::RemoveMember {
+            tenant: t,
+            group,
+            member,
+        } => {
             let t = tenant(app, &t).await?;
             let g = group_id(&group)?;
             let m = object(app, &t, &member).await?;
@@ -194,7 +320,10 @@ pub async fn group_cmd(app: &App, cmd: GroupCommand) -> Result<(), CliError> {
         }
         GroupCommand::Members { tenant: t, group } => {
             let t = tenant(app, &t).await?;
-            for m in app.list_group_members(&ctx(), t.id, group_id(&group)?).await? {
+            for m in app
+                .list_group_members(&ctx(), t.id, group_id(&group)?)
+                .await?
+            {
                 println!("{}\t{}", m.id, m.kind.as_str());
             }
         }
@@ -209,19 +338,39 @@ pub async fn domain_cmd(app: &App, cmd: DomainCommand) -> Result<(), CliError> {
             let t = tenant(app, &t).await?;
             let d = app.add_domain(&ctx(), t.id, &name).await?;
             println!("added {} (unverified)", d.name);
-            println!("publish this DNS TXT record at {}:  {}", d.name, d.expected_txt_record());
+            println!(
+                "publish this DNS TXT record at {}:  {}",
+                d.name,
+                d.expected_txt_record()
+            );
             println!("then run: portico domain verify {}", d.name);
         }
-        DomainCommand::Verify { tenant: t, name, admin_override } => {
+        DomainCommand::Verify {
+            tenant: t,
+            name,
+            admin_override,
+        } => {
             let t = tenant(app, &t).await?;
-            let how = if admin_override { Verification::AdminOverride } else { Verification::Dns };
+            let how = if admin_override {
+                Verification::AdminOverride
+            } else {
+                Verification::Dns
+            };
             let d = app.verify_domain(&ctx(), t.id, &name, how).await?;
-            println!("{} is verified ({})", d.name, d.verification_method.map_or("", |m| m.as_str()));
+            println!(
+                "{} is verified ({})",
+                d.name,
+                d.verification_method.map_or("", |m| m.as_str())
+            );
         }
         DomainCommand::List { tenant: t } => {
             let t = tenant(app, &t).await?;
             for d in app.list_domains(t.id).await? {
-                let mut flags = vec![if d.is_verified { "verified" } else { "unverified" }];
+                let mut flags = vec![if d.is_verified {
+                    "verified"
+                } else {
+                    "unverified"
+                }];
                 if d.is_initial {
                     flags.push("initial");
                 }
@@ -243,17 +392,30 @@ pub async fn domain_cmd(app: &App, cmd: DomainCommand) -> Result<(), CliError> {
 /// `portico role ...`
 pub async fn role_cmd(app: &App, cmd: RoleCommand) -> Result<(), CliError> {
     match cmd {
-        RoleCommand::Assign { tenant: t, user: who, role } => {
+        RoleCommand::Assign {
+            tenant: t,
+            user: who,
+            role,
+        } => {
             let t = tenant(app, &t).await?;
             let u = user(app, &t, &who).await?;
             let r = DirectoryRole::parse(&role).ok_or_else(|| {
-                let names: Vec<&str> = DirectoryRole::ALL.iter().map(|r| r.display_name()).collect();
-                CliError::usage(format!("unknown role '{role}'; use one of: {}", names.join(", ")))
+                let names: Vec<&str> = DirectoryRole::ALL
+                    .iter()
+                    .map(|r| r.display_name())
+                    .collect();
+                CliError::usage(format!(
+                    "unknown role '{role}'; use one of: {}",
+                    names.join(", ")
+                ))
             })?;
             let assignment = RoleAssignment {
                 id: RoleAssignmentId::new(),
                 role: r,
-                principal: ObjectRef { kind: ObjectKind::User, id: u.id.0 },
+                principal: ObjectRef {
+                    kind: ObjectKind::User,
+                    id: u.id.0,
+                },
                 directory_scope_id: "/".into(),
                 created_at: app.clock.now(),
             };
@@ -262,8 +424,19 @@ pub async fn role_cmd(app: &App, cmd: RoleCommand) -> Result<(), CliError> {
         }
         RoleCommand::List { tenant: t } => {
             let t = tenant(app, &t).await?;
-            for a in app.store.list_role_assignments(t.id, None).await.map_err(portico_app::AppError::from)? {
-                println!("{}\t{}\t{}\t{}", a.id, a.role.display_name(), a.principal.kind.as_str(), a.principal.id);
+            for a in app
+                .store
+                .list_role_assignments(t.id, None)
+                .await
+                .map_err(portico_app::AppError::from)?
+            {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    a.id,
+                    a.role.display_name(),
+                    a.principal.kind.as_str(),
+                    a.principal.id
+                );
             }
         }
     }

@@ -10,12 +10,19 @@ use std::time::Duration;
 
 /// Opens (and for SQLite creates) the database. Does not migrate.
 pub async fn open(v: &Validated) -> Result<Arc<dyn Store>, CliError> {
-    let pool = PoolSettings { max_connections: v.database_max_connections, acquire_timeout: Duration::from_secs(5) };
+    let pool = PoolSettings {
+        max_connections: v.database_max_connections,
+        acquire_timeout: Duration::from_secs(5),
+    };
     match &v.database {
         DatabaseTarget::Sqlite { path } => {
             prepare_data_dir(&v.data_dir)?;
             portico_store::open(&v.database, pool).await.map_err(|e| {
-                CliError::runtime(format!("cannot open the SQLite database {}: {}; check the folder given to --data-dir", path.display(), root_cause(&e)))
+                CliError::runtime(format!(
+                    "cannot open the SQLite database {}: {}; check the folder given to --data-dir",
+                    path.display(),
+                    root_cause(&e)
+                ))
             })
         }
         DatabaseTarget::Postgres { url, .. } => {
@@ -33,7 +40,10 @@ pub async fn open(v: &Validated) -> Result<Arc<dyn Store>, CliError> {
 
 fn prepare_data_dir(dir: &Path) -> Result<(), CliError> {
     if dir.exists() && !dir.is_dir() {
-        return Err(CliError::runtime(format!("data directory {} exists but is not a directory; choose another with --data-dir", dir.display())));
+        return Err(CliError::runtime(format!(
+            "data directory {} exists but is not a directory; choose another with --data-dir",
+            dir.display()
+        )));
     }
     std::fs::create_dir_all(dir).map_err(|e| {
         CliError::runtime(format!("cannot create data directory {}: {e}; choose another with --data-dir or fix its permissions", dir.display()))

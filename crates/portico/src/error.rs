@@ -14,12 +14,18 @@ pub struct CliError {
 impl CliError {
     /// A runtime failure (exit 1).
     pub fn runtime(message: impl Into<String>) -> Self {
-        Self { message: message.into(), code: 1 }
+        Self {
+            message: message.into(),
+            code: 1,
+        }
     }
 
     /// A usage or configuration error (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        Self { message: message.into(), code: 2 }
+        Self {
+            message: message.into(),
+            code: 2,
+        }
     }
 }
 

@@ -31,7 +31,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -62,7 +65,10 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
         }
         _ => {
             let rendered = e.render().to_string();
-            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid command line");
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid command line");
             let first = first.trim_start_matches("error: ");
             eprintln!("error: {first}; run 'portico --help' for usage");
             ExitCode::from(2)
@@ -83,7 +89,8 @@ async fn run(cli: Cli, started: Instant) -> Result<(), CliError> {
         log_level: g.log_level.clone(),
         tenant_name: g.tenant_name,
     };
-    let loaded = settings::load(g.config.as_deref(), &overrides).map_err(|errs| CliError::usage(errs.join("\n")))?;
+    let loaded = settings::load(g.config.as_deref(), &overrides)
+        .map_err(|errs| CliError::usage(errs.join("\n")))?;
     let validated = loaded.validate();
     if let Command::CheckConfig = cli.command {
         return match validated {
@@ -112,12 +119,29 @@ async fn run(cli: Cli, started: Instant) -> Result<(), CliError> {
     }
 }
 
-async fn operator_command(v: &Validated, store: Arc<dyn portico_store::Store>, command: Command) -> Result<(), CliError> {
-    let status = store.migrate().await.map_err(|e| CliError::runtime(format!("cannot migrate the database: {e}")))?;
-    let app = build_app(v, store, v.public_url.as_ref().map_or_else(|| format!("http://{}", v.listen), |u| u.as_str().trim_end_matches('/').to_owned()))?;
+async fn operator_command(
+    v: &Validated,
+    store: Arc<dyn portico_store::Store>,
+    command: Command,
+) -> Result<(), CliError> {
+    let status = store
+        .migrate()
+        .await
+        .map_err(|e| CliError::runtime(format!("cannot migrate the database: {e}")))?;
+    let app = build_app(
+        v,
+        store,
+        v.public_url.as_ref().map_or_else(
+            || format!("http://{}", v.listen),
+            |u| u.as_str().trim_end_matches('/').to_owned(),
+        ),
+    )?;
     match command {
         Command::Migrate => {
-            println!("database schema is at version {} (this binary needs {})", status.applied, status.latest);
+            println!(
+                "database schema is at version {} (this binary needs {})",
+                status.applied, status.latest
+            );
             Ok(())
         }
         Command::Tenant(c) => admin::tenant_cmd(&app, c).await,
@@ -130,19 +154,27 @@ async fn operator_command(v: &Validated, store: Arc<dyn portico_store::Store>, c
 }
 
 /// Builds the use-case layer.
-pub(crate) fn build_app(v: &Validated, store: Arc<dyn portico_store::Store>, public_url: String) -> Result<App, CliError> {
-    let dns: Arc<dyn portico_app::dns::TxtResolver> = match portico_app::dns::HickoryResolver::from_system() {
-        Ok(r) => Arc::new(r),
-        Err(e) => {
-            tracing::warn!(error = %e, "no DNS resolver: domain verification by TXT record is unavailable (use --override)");
-            Arc::new(portico_app::dns::StaticResolver::default())
-        }
-    };
+pub(crate) fn build_app(
+    v: &Validated,
+    store: Arc<dyn portico_store::Store>,
+    public_url: String,
+) -> Result<App, CliError> {
+    let dns: Arc<dyn portico_app::dns::TxtResolver> =
+        match portico_app::dns::HickoryResolver::from_system() {
+            Ok(r) => Arc::new(r),
+            Err(e) => {
+                tracing::warn!(error = %e, "no DNS resolver: domain verification by TXT record is unavailable (use --override)");
+                Arc::new(portico_app::dns::StaticResolver::default())
+            }
+        };
     Ok(App {
         store,
         clock: Arc::new(portico_app::clock::SystemClock),
         passwords: PasswordService::new(v.password_params, v.max_concurrent_hashes),
         dns,
-        config: AppConfig { tenant_domain_suffix: v.tenant_domain_suffix.clone(), public_url },
+        config: AppConfig {
+            tenant_domain_suffix: v.tenant_domain_suffix.clone(),
+            public_url,
+        },
     })
 }

@@ -22,37 +22,74 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
         None => None,
     };
     let listener = bind(v.listen)?;
-    let local = listener.local_addr().map_err(|e| CliError::runtime(format!("cannot read the listening address: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CliError::runtime(format!("cannot read the listening address: {e}")))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let public_url = v.public_url.as_ref().map_or_else(|| format!("{scheme}://{local}"), |u| u.as_str().trim_end_matches('/').to_owned());
+    let public_url = v.public_url.as_ref().map_or_else(
+        || format!("{scheme}://{local}"),
+        |u| u.as_str().trim_end_matches('/').to_owned(),
+    );
 
     let store = crate::db::open(&v).await?;
-    let status = store.migrate().await.map_err(|e| CliError::runtime(format!("cannot migrate the database: {e}")))?;
-    tracing::info!(backend = store.backend().as_str(), schema_version = status.applied, "database ready");
+    let status = store
+        .migrate()
+        .await
+        .map_err(|e| CliError::runtime(format!("cannot migrate the database: {e}")))?;
+    tracing::info!(
+        backend = store.backend().as_str(),
+        schema_version = status.applied,
+        "database ready"
+    );
     let app = crate::build_app(&v, store.clone(), public_url.clone())?;
-    if let Some(done) = app.bootstrap(&v.tenant_name, v.bootstrap_admin_password.as_ref().map(|s| s.0.as_str())).await? {
+    if let Some(done) = app
+        .bootstrap(
+            &v.tenant_name,
+            v.bootstrap_admin_password.as_ref().map(|s| s.0.as_str()),
+        )
+        .await?
+    {
         print_bootstrap(&done, &public_url);
     }
 
-    let state = AppState { app: app.clone(), metrics: Arc::new(portico_http::metrics::Metrics::new(env!("CARGO_PKG_VERSION"), store.backend().as_str())) };
-    let router = portico_http::router(state, HttpSettings { request_timeout: v.request_timeout });
+    let state = AppState {
+        app: app.clone(),
+        metrics: Arc::new(portico_http::metrics::Metrics::new(
+            env!("CARGO_PKG_VERSION"),
+            store.backend().as_str(),
+        )),
+    };
+    let router = portico_http::router(
+        state,
+        HttpSettings {
+            request_timeout: v.request_timeout,
+        },
+    );
     let handle = axum_server::Handle::new();
     let (stop_tx, stop_rx) = watch::channel(false);
-    tokio::spawn(shutdown_on_signal(handle.clone(), stop_tx, v.shutdown_timeout));
+    tokio::spawn(shutdown_on_signal(
+        handle.clone(),
+        stop_tx,
+        v.shutdown_timeout,
+    ));
     tokio::spawn(purge_job(app, stop_rx));
 
     tracing::info!(address = %local, public_url = %public_url, startup_ms = started.elapsed().as_millis() as u64, "listening on {scheme}://{local}");
     let served = match tls {
-        Some(config) => axum_server::tls_rustls::from_tcp_rustls(listener, config)
-            .map_err(|e| CliError::runtime(format!("cannot start the HTTPS listener: {e}")))?
-            .handle(handle)
-            .serve(router.into_make_service())
-            .await,
-        None => axum_server::from_tcp(listener)
-            .map_err(|e| CliError::runtime(format!("cannot start the HTTP listener: {e}")))?
-            .handle(handle)
-            .serve(router.into_make_service())
-            .await,
+        Some(config) => {
+            axum_server::tls_rustls::from_tcp_rustls(listener, config)
+                .map_err(|e| CliError::runtime(format!("cannot start the HTTPS listener: {e}")))?
+                .handle(handle)
+                .serve(router.into_make_service())
+                .await
+        }
+        None => {
+            axum_server::from_tcp(listener)
+                .map_err(|e| CliError::runtime(format!("cannot start the HTTP listener: {e}")))?
+                .handle(handle)
+                .serve(router.into_make_service())
+                .await
+        }
     };
     store.close().await;
     served.map_err(|e| CliError::runtime(format!("the server stopped with an error: {e}")))?;
@@ -70,7 +107,9 @@ fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, CliError> {
         };
         CliError::runtime(format!("cannot listen on {addr}: {e}; {hint}"))
     })?;
-    listener.set_nonblocking(true).map_err(|e| CliError::runtime(format!("cannot configure the listener: {e}")))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| CliError::runtime(format!("cannot configure the listener: {e}")))?;
     Ok(listener)
 }
 
@@ -78,7 +117,10 @@ fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, CliError> {
 #[allow(clippy::print_stdout)]
 fn print_bootstrap(done: &Bootstrapped, public_url: &str) {
     println!();
-    println!("Portico created tenant \"{}\" ({})", done.tenant.display_name, done.tenant.id);
+    println!(
+        "Portico created tenant \"{}\" ({})",
+        done.tenant.display_name, done.tenant.id
+    );
     println!("  initial domain:        {}", done.tenant.initial_domain);
     println!("  Global Administrator:  {}", done.admin_upn);
     match &done.generated_password {
@@ -86,15 +128,24 @@ fn print_bootstrap(done: &Bootstrapped, public_url: &str) {
             println!("  one-time password:     {p}");
             println!("  This password is shown only now; it must be changed at first sign-in.");
         }
-        None => println!("  password:              the one given in PORTICO_BOOTSTRAP_ADMIN_PASSWORD"),
+        None => {
+            println!("  password:              the one given in PORTICO_BOOTSTRAP_ADMIN_PASSWORD")
+        }
     }
     println!("  sign in at:            {public_url}");
     println!();
 }
 
-async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>, stop: watch::Sender<bool>, grace: Duration) {
+async fn shutdown_on_signal(
+    handle: axum_server::Handle<SocketAddr>,
+    stop: watch::Sender<bool>,
+    grace: Duration,
+) {
     wait_for_signal().await;
-    tracing::info!(grace_seconds = grace.as_secs(), "shutting down: no new connections, finishing requests in flight");
+    tracing::info!(
+        grace_seconds = grace.as_secs(),
+        "shutting down: no new connections, finishing requests in flight"
+    );
     let _ = stop.send(true);
     handle.graceful_shutdown(Some(grace));
 }

@@ -77,7 +77,12 @@ pub struct PasswordHashing {
 impl Default for PasswordHashing {
     fn default() -> Self {
         let p = PasswordParams::default();
-        Self { memory_kib: p.memory_kib, iterations: p.iterations, parallelism: p.parallelism, max_concurrent: 0 }
+        Self {
+            memory_kib: p.memory_kib,
+            iterations: p.iterations,
+            parallelism: p.parallelism,
+            max_concurrent: 0,
+        }
     }
 }
 
@@ -170,22 +175,36 @@ const NOT_SETTINGS: &[&str] = &["test_postgres_url"];
 pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Settings, Vec<String>> {
     let mut figment = Figment::from(Serialized::defaults(Settings::default()));
     if let Some(path) = config_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| vec![format!("cannot read config file {}: {e}; check the path given to --config", path.display())])?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![format!(
+                "cannot read config file {}: {e}; check the path given to --config",
+                path.display()
+            )]
+        })?;
         figment = figment.merge(Toml::string(&text));
     }
     figment = figment
-        .merge(Env::prefixed("PORTICO_").split("__").filter(|k| !NOT_SETTINGS.contains(&k.as_str())))
+        .merge(
+            Env::prefixed("PORTICO_")
+                .split("__")
+                .filter(|k| !NOT_SETTINGS.contains(&k.as_str())),
+        )
         .merge(Serialized::defaults(overrides));
     figment.extract::<Settings>().map_err(|errors| {
         errors
             .into_iter()
             .map(|e| {
                 let source = match config_file {
-                    Some(p) if e.metadata.as_ref().is_some_and(|m| m.name.contains("TOML")) => format!(" (in {})", p.display()),
+                    Some(p) if e.metadata.as_ref().is_some_and(|m| m.name.contains("TOML")) => {
+                        format!(" (in {})", p.display())
+                    }
                     _ => String::new(),
                 };
-                let key = if e.path.is_empty() { String::new() } else { format!("{}: ", e.path.join(".")) };
+                let key = if e.path.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", e.path.join("."))
+                };
                 format!("{key}{}{source}", one_line(&e.kind.to_string()))
             })
             .collect()
@@ -238,32 +257,52 @@ impl Settings {
         let listen = match self.listen.parse::<SocketAddr>() {
             Ok(a) => Some(a),
             Err(_) => {
-                errors.push(format!("listen: '{}' is not an address and port such as 127.0.0.1:8080 or [::1]:8443", self.listen));
+                errors.push(format!(
+                    "listen: '{}' is not an address and port such as 127.0.0.1:8080 or [::1]:8443",
+                    self.listen
+                ));
                 None
             }
         };
         let public_url = match &self.public_url {
             None => None,
-            Some(u) => match url::Url::parse(u) {
-                Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() && p.query().is_none() && p.fragment().is_none() => Some(p),
-                Ok(_) => {
-                    errors.push(format!("public_url: '{u}' must be an absolute http(s) URL without query or fragment, such as https://login.example.com"));
-                    None
+            Some(u) => {
+                match url::Url::parse(u) {
+                    Ok(p)
+                        if matches!(p.scheme(), "http" | "https")
+                            && p.host().is_some()
+                            && p.query().is_none()
+                            && p.fragment().is_none() =>
+                    {
+                        Some(p)
+                    }
+                    Ok(_) => {
+                        errors.push(format!("public_url: '{u}' must be an absolute http(s) URL without query or fragment, such as https://login.example.com"));
+                        None
+                    }
+                    Err(e) => {
+                        errors.push(format!("public_url: '{u}' is not a URL ({e}); use e.g. https://login.example.com"));
+                        None
+                    }
                 }
-                Err(e) => {
-                    errors.push(format!("public_url: '{u}' is not a URL ({e}); use e.g. https://login.example.com"));
-                    None
-                }
-            },
+            }
         };
         if self.data_dir.as_os_str().is_empty() {
             errors.push("data_dir: may not be empty".into());
         }
         let database = match &self.database_url {
-            None => Some(DatabaseTarget::Sqlite { path: self.data_dir.join("portico.db") }),
+            None => Some(DatabaseTarget::Sqlite {
+                path: self.data_dir.join("portico.db"),
+            }),
             Some(url) => match url::Url::parse(&url.0) {
-                Ok(u) if matches!(u.scheme(), "postgres" | "postgresql") && u.host_str().is_some_and(|h| !h.is_empty()) => {
-                    Some(DatabaseTarget::Postgres { url: url.0.clone(), schema: None })
+                Ok(u)
+                    if matches!(u.scheme(), "postgres" | "postgresql")
+                        && u.host_str().is_some_and(|h| !h.is_empty()) =>
+                {
+                    Some(DatabaseTarget::Postgres {
+                        url: url.0.clone(),
+                        schema: None,
+                    })
                 }
                 Ok(u) if matches!(u.scheme(), "sqlite") => {
                     errors.push("database_url: SQLite is used by default; give --data-dir instead of a sqlite:// URL".into());
@@ -280,7 +319,10 @@ impl Settings {
             },
         };
         if !(1..=1000).contains(&self.database_max_connections) {
-            errors.push(format!("database_max_connections: must be between 1 and 1000, got {}", self.database_max_connections));
+            errors.push(format!(
+                "database_max_connections: must be between 1 and 1000, got {}",
+                self.database_max_connections
+            ));
         }
         let tls = match (&self.tls_cert, &self.tls_key) {
             (Some(c), Some(k)) => {
@@ -293,11 +335,17 @@ impl Settings {
             }
             (None, None) => None,
             (Some(_), None) => {
-                errors.push("tls_key: required when tls_cert is set (give both --tls-cert and --tls-key)".into());
+                errors.push(
+                    "tls_key: required when tls_cert is set (give both --tls-cert and --tls-key)"
+                        .into(),
+                );
                 None
             }
             (None, Some(_)) => {
-                errors.push("tls_cert: required when tls_key is set (give both --tls-cert and --tls-key)".into());
+                errors.push(
+                    "tls_cert: required when tls_key is set (give both --tls-cert and --tls-key)"
+                        .into(),
+                );
                 None
             }
         };
@@ -315,7 +363,10 @@ impl Settings {
         if let Err(e) = portico_domain::validate::display_name("tenant_name", &self.tenant_name) {
             errors.push(format!("tenant_name: {}", e.message));
         }
-        if let Err(e) = portico_domain::validate::DomainName::parse("tenant_domain_suffix", &self.tenant_domain_suffix) {
+        if let Err(e) = portico_domain::validate::DomainName::parse(
+            "tenant_domain_suffix",
+            &self.tenant_domain_suffix,
+        ) {
             errors.push(format!("tenant_domain_suffix: {}", e.message));
         }
         if let Some(p) = &self.bootstrap_admin_password
@@ -324,18 +375,31 @@ impl Settings {
             errors.push(format!("bootstrap_admin_password: {}", e.message));
         }
         let h = &self.password_hashing;
-        let password_params = PasswordParams { memory_kib: h.memory_kib, iterations: h.iterations, parallelism: h.parallelism };
+        let password_params = PasswordParams {
+            memory_kib: h.memory_kib,
+            iterations: h.iterations,
+            parallelism: h.parallelism,
+        };
         if let Err(e) = password_params.validate() {
             errors.push(format!("password_hashing: {e}"));
         }
         if h.max_concurrent > 1024 {
-            errors.push(format!("password_hashing.max_concurrent: must be at most 1024, got {}", h.max_concurrent));
+            errors.push(format!(
+                "password_hashing.max_concurrent: must be at most 1024, got {}",
+                h.max_concurrent
+            ));
         }
         if !(1..=3600).contains(&self.request_timeout_seconds) {
-            errors.push(format!("request_timeout_seconds: must be between 1 and 3600, got {}", self.request_timeout_seconds));
+            errors.push(format!(
+                "request_timeout_seconds: must be between 1 and 3600, got {}",
+                self.request_timeout_seconds
+            ));
         }
         if self.shutdown_timeout_seconds > 3600 {
-            errors.push(format!("shutdown_timeout_seconds: must be at most 3600, got {}", self.shutdown_timeout_seconds));
+            errors.push(format!(
+                "shutdown_timeout_seconds: must be at most 3600, got {}",
+                self.shutdown_timeout_seconds
+            ));
         }
         match (listen, database) {
             (Some(listen), Some(database)) if errors.is_empty() => Ok(Validated {
@@ -378,7 +442,9 @@ mod tests {
     fn defaults_are_valid() {
         let v = Settings::default().validate().unwrap();
         assert_eq!(v.listen.to_string(), "127.0.0.1:8080");
-        assert!(matches!(v.database, DatabaseTarget::Sqlite { ref path } if path.ends_with("portico-data/portico.db")));
+        assert!(
+            matches!(v.database, DatabaseTarget::Sqlite { ref path } if path.ends_with("portico-data/portico.db"))
+        );
     }
 
     #[test]
@@ -393,15 +459,36 @@ mod tests {
             tenant_name: " ".into(),
             tenant_domain_suffix: "not a domain".into(),
             bootstrap_admin_password: Some(Secret("weak".into())),
-            password_hashing: PasswordHashing { memory_kib: 1, ..PasswordHashing::default() },
+            password_hashing: PasswordHashing {
+                memory_kib: 1,
+                ..PasswordHashing::default()
+            },
             request_timeout_seconds: 0,
             ..Settings::default()
         };
         let errors = bad.validate().unwrap_err();
-        for key in ["listen", "public_url", "database_url", "database_max_connections", "tls_key", "log_format", "tenant_name", "tenant_domain_suffix", "bootstrap_admin_password", "password_hashing", "request_timeout_seconds"] {
-            assert!(errors.iter().any(|e| e.starts_with(key)), "no error for {key}: {errors:?}");
+        for key in [
+            "listen",
+            "public_url",
+            "database_url",
+            "database_max_connections",
+            "tls_key",
+            "log_format",
+            "tenant_name",
+            "tenant_domain_suffix",
+            "bootstrap_admin_password",
+            "password_hashing",
+            "request_timeout_seconds",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.starts_with(key)),
+                "no error for {key}: {errors:?}"
+            );
         }
-        assert!(!errors.iter().any(|e| e.contains(":p@")), "passwords never appear in errors");
+        assert!(
+            !errors.iter().any(|e| e.contains(":p@")),
+            "passwords never appear in errors"
+        );
     }
 
     #[test]
@@ -412,8 +499,15 @@ mod tests {
             ..Settings::default()
         };
         let shown = s.to_redacted_toml();
-        assert!(!shown.contains("hunter2") && !shown.contains("Sup3r-secret"), "{shown}");
-        assert!(shown.contains("postgres://app:%5Bredacted%5D@db:5432/portico") || shown.contains("[redacted]"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("Sup3r-secret"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("postgres://app:%5Bredacted%5D@db:5432/portico")
+                || shown.contains("[redacted]"),
+            "{shown}"
+        );
         let debug = format!("{s:?}");
         assert!(!debug.contains("hunter2") && !debug.contains("Sup3r-secret"));
     }
@@ -423,7 +517,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("portico.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ntenant_name = \"From File\"\n[password_hashing]\niterations = 3\n").unwrap();
-        let overrides = Overrides { tenant_name: Some("From Flag".into()), ..Overrides::default() };
+        let overrides = Overrides {
+            tenant_name: Some("From Flag".into()),
+            ..Overrides::default()
+        };
         let s = load(Some(&file), &overrides).unwrap();
         assert_eq!(s.listen, "127.0.0.1:9000");
         assert_eq!(s.tenant_name, "From Flag");
@@ -431,7 +528,11 @@ mod tests {
         std::fs::write(&file, "lissten = \"x\"\n").unwrap();
         let errors = load(Some(&file), &Overrides::default()).unwrap_err();
         assert!(errors[0].contains("lissten"), "{errors:?}");
-        let errors = load(Some(&dir.path().join("missing.toml")), &Overrides::default()).unwrap_err();
+        let errors = load(
+            Some(&dir.path().join("missing.toml")),
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert!(errors[0].contains("cannot read config file"), "{errors:?}");
     }
 }

@@ -1,12 +1,25 @@
 //! Operator commands act on the same database as a running server.
 
+// Test bodies run through `backend_tests!` or helpers, so clippy sees them as non-test code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_pass_by_value
+)]
+
 mod support;
 
 use support::*;
 
 fn ok(cmd: std::process::Command, stdin: Option<&str>) -> String {
     let out = run(cmd, stdin);
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -27,50 +40,228 @@ fn manage_the_directory_from_the_command_line_while_serving() {
 
     let server = Server::start(portico(d));
     let tenants = ok(cmd(d, &["tenant", "list"]), None);
-    assert!(tenants.contains("defaultdirectory.onportico.test"), "{tenants}");
+    assert!(
+        tenants.contains("defaultdirectory.onportico.test"),
+        "{tenants}"
+    );
 
-    let created = ok(cmd(d, &["user", "create", "--upn", "ann@defaultdirectory.onportico.test", "--display-name", "Ann Lee", "--password-stdin"]), Some("Str0ng-Password\n"));
-    assert!(created.contains("ann@defaultdirectory.onportico.test\tMember"), "{created}");
-    let generated = ok(cmd(d, &["user", "create", "--upn", "bob@defaultdirectory.onportico.test", "--display-name", "Bob", "--guest"]), None);
+    let created = ok(
+        cmd(
+            d,
+            &[
+                "user",
+                "create",
+                "--upn",
+                "ann@defaultdirectory.onportico.test",
+                "--display-name",
+                "Ann Lee",
+                "--password-stdin",
+            ],
+        ),
+        Some("Str0ng-Password\n"),
+    );
+    assert!(
+        created.contains("ann@defaultdirectory.onportico.test\tMember"),
+        "{created}"
+    );
+    let generated = ok(
+        cmd(
+            d,
+            &[
+                "user",
+                "create",
+                "--upn",
+                "bob@defaultdirectory.onportico.test",
+                "--display-name",
+                "Bob",
+                "--guest",
+            ],
+        ),
+        None,
+    );
     assert!(generated.contains("one-time password:"), "{generated}");
-    let out = run(cmd(d, &["user", "create", "--upn", "ANN@defaultdirectory.onportico.test", "--display-name", "Dup", "--no-password"]), None);
+    let out = run(
+        cmd(
+            d,
+            &[
+                "user",
+                "create",
+                "--upn",
+                "ANN@defaultdirectory.onportico.test",
+                "--display-name",
+                "Dup",
+                "--no-password",
+            ],
+        ),
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(one_error_line(&out).contains("userPrincipalName"));
-    let out = run(cmd(d, &["user", "create", "--upn", "eve@elsewhere.example", "--display-name", "Eve", "--no-password"]), None);
+    let out = run(
+        cmd(
+            d,
+            &[
+                "user",
+                "create",
+                "--upn",
+                "eve@elsewhere.example",
+                "--display-name",
+                "Eve",
+                "--no-password",
+            ],
+        ),
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(one_error_line(&out).contains("verified domain"));
-    let out = run(cmd(d, &["user", "create", "--upn", "weak@defaultdirectory.onportico.test", "--display-name", "W", "--password", "weak"]), None);
+    let out = run(
+        cmd(
+            d,
+            &[
+                "user",
+                "create",
+                "--upn",
+                "weak@defaultdirectory.onportico.test",
+                "--display-name",
+                "W",
+                "--password",
+                "weak",
+            ],
+        ),
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(one_error_line(&out).contains("password"));
 
     let guests = ok(cmd(d, &["user", "list", "--guests"]), None);
-    assert!(guests.contains("bob@") && !guests.contains("ann@"), "{guests}");
-    ok(cmd(d, &["user", "set-password", "ann@defaultdirectory.onportico.test", "--password-stdin", "--force-change"]), Some("An0ther-Password\n"));
+    assert!(
+        guests.contains("bob@") && !guests.contains("ann@"),
+        "{guests}"
+    );
+    ok(
+        cmd(
+            d,
+            &[
+                "user",
+                "set-password",
+                "ann@defaultdirectory.onportico.test",
+                "--password-stdin",
+                "--force-change",
+            ],
+        ),
+        Some("An0ther-Password\n"),
+    );
 
-    let group = ok(cmd(d, &["group", "create", "--name", "Partners", "--owner", "ann@defaultdirectory.onportico.test"]), None);
+    let group = ok(
+        cmd(
+            d,
+            &[
+                "group",
+                "create",
+                "--name",
+                "Partners",
+                "--owner",
+                "ann@defaultdirectory.onportico.test",
+            ],
+        ),
+        None,
+    );
     let group_id = group.split('\t').next().unwrap().trim().to_owned();
-    ok(cmd(d, &["group", "add-member", &group_id, "bob@defaultdirectory.onportico.test"]), None);
+    ok(
+        cmd(
+            d,
+            &[
+                "group",
+                "add-member",
+                &group_id,
+                "bob@defaultdirectory.onportico.test",
+            ],
+        ),
+        None,
+    );
     let members = ok(cmd(d, &["group", "members", &group_id]), None);
     assert!(members.contains("\tuser"), "{members}");
-    let out = run(cmd(d, &["group", "add-member", &group_id, "bob@defaultdirectory.onportico.test"]), None);
+    let out = run(
+        cmd(
+            d,
+            &[
+                "group",
+                "add-member",
+                &group_id,
+                "bob@defaultdirectory.onportico.test",
+            ],
+        ),
+        None,
+    );
     assert_eq!(out.status.code(), Some(1), "adding twice is refused");
-    let out = run(cmd(d, &["group", "add-member", "not-a-guid", "bob@defaultdirectory.onportico.test"]), None);
+    let out = run(
+        cmd(
+            d,
+            &[
+                "group",
+                "add-member",
+                "not-a-guid",
+                "bob@defaultdirectory.onportico.test",
+            ],
+        ),
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
 
     let added = ok(cmd(d, &["domain", "add", "partners.example"]), None);
     assert!(added.contains("portico-verification="), "{added}");
-    ok(cmd(d, &["domain", "verify", "partners.example", "--override"]), None);
+    ok(
+        cmd(d, &["domain", "verify", "partners.example", "--override"]),
+        None,
+    );
     let domains = ok(cmd(d, &["domain", "list"]), None);
     assert!(domains.contains("partners.example\tverified"), "{domains}");
-    ok(cmd(d, &["user", "create", "--upn", "carol@partners.example", "--display-name", "Carol", "--no-password"]), None);
-    ok(cmd(d, &["role", "assign", "carol@partners.example", "Guest Inviter"]), None);
+    ok(
+        cmd(
+            d,
+            &[
+                "user",
+                "create",
+                "--upn",
+                "carol@partners.example",
+                "--display-name",
+                "Carol",
+                "--no-password",
+            ],
+        ),
+        None,
+    );
+    ok(
+        cmd(
+            d,
+            &["role", "assign", "carol@partners.example", "Guest Inviter"],
+        ),
+        None,
+    );
     let roles = ok(cmd(d, &["role", "list"]), None);
-    assert!(roles.contains("Guest Inviter") && roles.contains("Global Administrator"), "{roles}");
-    let out = run(cmd(d, &["role", "assign", "carol@partners.example", "Emperor"]), None);
+    assert!(
+        roles.contains("Guest Inviter") && roles.contains("Global Administrator"),
+        "{roles}"
+    );
+    let out = run(
+        cmd(d, &["role", "assign", "carol@partners.example", "Emperor"]),
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
 
-    let deleted = ok(cmd(d, &["user", "delete", "bob@defaultdirectory.onportico.test"]), None);
-    let bob_id = deleted.rsplit("restore ").next().unwrap().trim_end_matches(|c| c == ')' || c == '\'' || c == '\n').to_owned();
+    let deleted = ok(
+        cmd(
+            d,
+            &["user", "delete", "bob@defaultdirectory.onportico.test"],
+        ),
+        None,
+    );
+    let bob_id = deleted
+        .rsplit("restore ")
+        .next()
+        .unwrap()
+        .trim_end_matches([')', '\'', '\n'])
+        .to_owned();
     assert!(!ok(cmd(d, &["user", "list"]), None).contains("bob@"));
     ok(cmd(d, &["user", "restore", &bob_id]), None);
     assert!(ok(cmd(d, &["user", "list"]), None).contains("bob@"));
@@ -78,10 +269,24 @@ fn manage_the_directory_from_the_command_line_while_serving() {
     let second = ok(cmd(d, &["tenant", "create", "Fabrikam"]), None);
     assert!(second.contains("fabrikam.onportico.test"));
     let out = run(cmd(d, &["user", "list"]), None);
-    assert_eq!(out.status.code(), Some(2), "with two tenants, --tenant is required");
-    assert!(ok(cmd(d, &["user", "list", "--tenant", "fabrikam.onportico.test"]), None).is_empty());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "with two tenants, --tenant is required"
+    );
+    assert!(
+        ok(
+            cmd(d, &["user", "list", "--tenant", "fabrikam.onportico.test"]),
+            None
+        )
+        .is_empty()
+    );
 
-    assert_eq!(http_get(&server.addr, "/readyz").0, 200, "the server kept running throughout");
+    assert_eq!(
+        http_get(&server.addr, "/readyz").0,
+        200,
+        "the server kept running throughout"
+    );
     assert!(server.stop().success());
     let out = ok(cmd(d, &["migrate"]), None);
     assert!(out.contains("version 1"), "{out}");

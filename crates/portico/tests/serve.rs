@@ -1,6 +1,15 @@
 //! Black-box tests of `portico serve`: bootstrap, readiness, metrics, graceful shutdown,
 //! restart, PostgreSQL, HTTPS, JSON logs.
 
+// Test bodies run through `backend_tests!` or helpers, so clippy sees them as non-test code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_pass_by_value
+)]
+
 mod support;
 
 use std::sync::Arc;
@@ -22,45 +31,70 @@ fn first_start_bootstraps_once_then_restarts_quietly() {
     let banner = server.stdout();
     let stderr = server.stderr();
     assert!(server.stop().success(), "SIGTERM ends the process cleanly");
-    assert!(banner.contains("Global Administrator:  admin@defaultdirectory.onportico.test"), "{banner}");
-    let password = banner.lines().find_map(|l| l.trim().strip_prefix("one-time password:")).expect("password line").trim().to_owned();
+    assert!(
+        banner.contains("Global Administrator:  admin@defaultdirectory.onportico.test"),
+        "{banner}"
+    );
+    let password = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("one-time password:"))
+        .expect("password line")
+        .trim()
+        .to_owned();
     assert!(password.len() >= 20);
-    assert!(!stderr.contains(&password), "the password never reaches the log");
+    assert!(
+        !stderr.contains(&password),
+        "the password never reaches the log"
+    );
     assert!(dir.path().join("portico.db").exists());
 
     let again = Server::start(portico(dir.path()));
     assert_eq!(http_get(&again.addr, "/readyz").0, 200);
     let banner = again.stdout();
     assert!(again.stop().success());
-    assert!(!banner.contains("one-time password"), "no second bootstrap: {banner}");
+    assert!(
+        !banner.contains("one-time password"),
+        "no second bootstrap: {banner}"
+    );
 }
 
 #[test]
 fn operator_supplied_bootstrap_password_and_tenant_name() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = portico(dir.path());
-    cmd.env("PORTICO_BOOTSTRAP_ADMIN_PASSWORD", "Automation-Passw0rd").arg("--tenant-name").arg("Contoso");
+    cmd.env("PORTICO_BOOTSTRAP_ADMIN_PASSWORD", "Automation-Passw0rd")
+        .arg("--tenant-name")
+        .arg("Contoso");
     let server = Server::start(cmd);
     let banner = server.stdout();
     assert!(server.stop().success());
     assert!(banner.contains("admin@contoso.onportico.test"), "{banner}");
-    assert!(!banner.contains("Automation-Passw0rd"), "an operator's password is not echoed");
+    assert!(
+        !banner.contains("Automation-Passw0rd"),
+        "an operator's password is not echoed"
+    );
 }
 
 #[test]
 fn serves_on_postgresql() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let Some(db) = rt.block_on(portico_store::testing::TestDb::postgres()) else { return };
+    let Some(db) = rt.block_on(portico_store::testing::TestDb::postgres()) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = portico(dir.path());
-    cmd.arg("--database-url").arg(db.postgres_url_for_schema().unwrap());
+    cmd.arg("--database-url")
+        .arg(db.postgres_url_for_schema().unwrap());
     let server = Server::start(cmd);
     let (status, body) = http_get(&server.addr, "/readyz");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"postgres\""), "{body}");
     assert!(server.stdout().contains("Global Administrator"));
     assert!(server.stop().success());
-    assert!(!dir.path().join("portico.db").exists(), "PostgreSQL mode writes no SQLite file");
+    assert!(
+        !dir.path().join("portico.db").exists(),
+        "PostgreSQL mode writes no SQLite file"
+    );
     let tenants = rt.block_on(db.store.list_tenants()).unwrap();
     assert_eq!(tenants.len(), 1, "bootstrapped into PostgreSQL");
     rt.block_on(db.finish());
@@ -75,24 +109,34 @@ fn https_listener_serves_tls() {
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
     let mut cmd = portico(&dir.path().join("data"));
-    cmd.arg("--tls-cert").arg(&cert_path).arg("--tls-key").arg(&key_path);
+    cmd.arg("--tls-cert")
+        .arg(&cert_path)
+        .arg("--tls-key")
+        .arg(&key_path);
     let server = Server::start(cmd);
     assert!(server.stderr().contains("listening on https://"));
 
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.cert.der().clone()).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
     let mut sock = std::net::TcpStream::connect(&server.addr).unwrap();
-    sock.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
     let mut tls = rustls::Stream::new(&mut conn, &mut sock);
     use std::io::{Read, Write};
-    write!(tls, "GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        tls,
+        "GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut raw = Vec::new();
     let _ = tls.read_to_end(&mut raw);
     let (status, body) = parse_response(&raw);
@@ -107,14 +151,32 @@ fn https_listener_serves_tls() {
 fn json_logs_carry_the_request_id() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = portico(dir.path());
-    cmd.arg("--log-format").arg("json").arg("--log-level").arg("tower_http=debug,info");
+    cmd.arg("--log-format")
+        .arg("json")
+        .arg("--log-level")
+        .arg("tower_http=debug,info");
     let server = Server::start(cmd);
     assert_eq!(http_get(&server.addr, "/healthz").0, 200);
     std::thread::sleep(std::time::Duration::from_millis(200));
     let logs = server.stderr();
     assert!(server.stop().success());
-    let lines: Vec<serde_json::Value> = logs.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
-    assert!(lines.iter().any(|l| l["message"].as_str().is_some_and(|m| m.starts_with("listening on"))));
-    let request_line = lines.iter().find(|l| l["span"]["path"] == "/healthz").expect("a log line inside the request span");
-    assert!(request_line["span"]["request_id"].as_str().is_some_and(|id| id.len() == 36), "{request_line}");
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.iter().any(|l| {
+        l["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("listening on"))
+    }));
+    let request_line = lines
+        .iter()
+        .find(|l| l["span"]["path"] == "/healthz")
+        .expect("a log line inside the request span");
+    assert!(
+        request_line["span"]["request_id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 36),
+        "{request_line}"
+    );
 }

@@ -1,7 +1,14 @@
 //! Harness for black-box tests: runs the real `portico` binary, waits for it to listen,
 //! talks HTTP(S) to it over loopback, stops it with SIGTERM.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -30,10 +37,21 @@ pub fn portico(data_dir: &Path) -> Command {
 
 /// Runs a command to completion with a time bound.
 pub fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn portico");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -59,7 +77,12 @@ pub struct Server {
 impl Server {
     /// Starts `portico serve` with extra args and waits (at most 60 s) for "listening on".
     pub fn start(mut cmd: Command) -> Self {
-        cmd.arg("serve").arg("--listen").arg("127.0.0.1:0").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn portico serve");
         let stderr = Arc::new(Mutex::new(String::new()));
         let stdout = Arc::new(Mutex::new(String::new()));
@@ -72,7 +95,10 @@ impl Server {
                 err_buf.lock().unwrap().push('\n');
                 if let Some(i) = line.find("listening on ") {
                     let rest = &line[i + "listening on ".len()..];
-                    let url: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
+                    let url: String = rest
+                        .chars()
+                        .take_while(|c| !c.is_whitespace() && *c != '"')
+                        .collect();
                     let _ = tx.send(url);
                 }
             }
@@ -85,7 +111,10 @@ impl Server {
                 if n == 0 {
                     break;
                 }
-                out_buf.lock().unwrap().push_str(&String::from_utf8_lossy(&chunk[..n]));
+                out_buf
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
             }
         });
         let url = match rx.recv_timeout(Duration::from_secs(60)) {
@@ -95,13 +124,24 @@ impl Server {
                 panic!("server did not start; stderr:\n{}", stderr.lock().unwrap());
             }
         };
-        let addr = url.trim_start_matches("http://").trim_start_matches("https://").to_owned();
-        Self { child, addr, stderr, stdout }
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .to_owned();
+        Self {
+            child,
+            addr,
+            stderr,
+            stdout,
+        }
     }
 
     /// Sends SIGTERM and waits (at most 30 s) for the exit status.
     pub fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -134,8 +174,14 @@ impl Drop for Server {
 /// A plain HTTP/1.1 GET over loopback: (status, body).
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     parse_response(&raw)
@@ -143,8 +189,15 @@ pub fn http_get(addr: &str, path: &str) -> (u16, String) {
 
 pub fn parse_response(raw: &[u8]) -> (u16, String) {
     let text = String::from_utf8_lossy(raw).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -155,6 +208,9 @@ pub fn one_error_line(out: &Output) -> String {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "expected one line, got:\n{stderr}");
     assert!(lines[0].starts_with("error: "), "{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
     lines[0].to_owned()
 }
