@@ -13,7 +13,7 @@ use portico_domain::{RoleAssignmentId, TenantId};
 use portico_store::BootstrapRecord;
 
 /// What the first start created.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Bootstrapped {
     /// The tenant.
     pub tenant: Tenant,
@@ -21,6 +21,19 @@ pub struct Bootstrapped {
     pub admin_upn: String,
     /// The generated one-time password; `None` when the operator supplied one.
     pub generated_password: Option<String>,
+}
+
+impl std::fmt::Debug for Bootstrapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bootstrapped")
+            .field("tenant", &self.tenant.id)
+            .field("admin_upn", &self.admin_upn)
+            .field(
+                "generated_password",
+                &self.generated_password.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
 }
 
 impl App {

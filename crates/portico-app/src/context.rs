@@ -116,7 +116,17 @@ impl App {
                 Err(AppError::NotFound("tenant"))
             }
             Actor::User { id, .. } => {
-                let roles = self.roles_of(tenant, *id).await?;
+                // A deleted or blocked account keeps its role assignments but may not use them.
+                let active = match self.store.get_user(tenant, *id).await {
+                    Ok(u) => u.account_enabled,
+                    Err(portico_store::StoreError::NotFound(_)) => false,
+                    Err(e) => return Err(e.into()),
+                };
+                let roles = if active {
+                    self.roles_of(tenant, *id).await?
+                } else {
+                    Vec::new()
+                };
                 if any_role_allows(&roles, action) {
                     return Ok(roles);
                 }

@@ -1,6 +1,6 @@
 //! Domains: add, verify (DNS TXT or an explicit administrator override), make default, remove.
 
-use crate::{App, AppError, Context};
+use crate::{Actor, App, AppError, Context};
 use portico_crypto::secret;
 use portico_domain::TenantId;
 use portico_domain::audit::AuditCategory;
@@ -80,6 +80,13 @@ impl App {
             return Ok(domain);
         }
         let method = match how {
+            // Claiming a domain without proof would let one tenant capture another's domain, so
+            // only an operator (with access to the deployment) may do it.
+            Verification::AdminOverride if !matches!(ctx.actor, Actor::System { .. }) => {
+                return Err(AppError::Forbidden(
+                    "Only an operator can verify a domain without its DNS record.".into(),
+                ));
+            }
             Verification::AdminOverride => VerificationMethod::AdminOverride,
             Verification::Dns => {
                 let expected = domain.expected_txt_record();

@@ -70,6 +70,11 @@ impl App {
                 .list_group_owners(tenant, group)
                 .await?
                 .contains(&user_ref(*id))
+            && self
+                .store
+                .get_user(tenant, *id)
+                .await
+                .is_ok_and(|u| u.account_enabled)
         {
             return Ok(());
         }

@@ -8,6 +8,15 @@ impl App {
     /// Permanently deletes users soft-deleted more than 30 days ago. Returns how many.
     pub async fn purge_expired_deleted_users(&self) -> Result<u64, AppError> {
         let cutoff = self.clock.now() - SOFT_DELETE_RETENTION;
-        Ok(self.store.purge_users_deleted_before(cutoff).await?)
+        let audit = crate::Context::system("Portico deleted-items purge").audit(
+            self,
+            portico_domain::audit::AuditCategory::UserManagement,
+            "Hard delete user",
+            "Delete",
+        );
+        Ok(self
+            .store
+            .purge_users_deleted_before(cutoff, &audit)
+            .await?)
     }
 }

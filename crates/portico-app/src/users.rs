@@ -95,6 +95,7 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<User>, AppError> {
         self.authorize_read(ctx, tenant)?;
+        validate::optional_text("$search", filter.starts_with.as_deref(), 256)?;
         Ok(self.store.list_users(tenant, filter, page).await?)
     }
 
@@ -108,6 +109,10 @@ impl App {
         self.authorize_read(ctx, tenant)?;
         let found = match id_or_upn.parse::<UserId>() {
             Ok(id) => self.store.get_user(tenant, id).await,
+            // Something that is not a valid UPN cannot name a user; don't send it to the database.
+            Err(_) if validate::user_principal_name("userPrincipalName", id_or_upn).is_err() => {
+                return Err(AppError::NotFound("user"));
+            }
             Err(_) => self.store.find_user_by_upn(tenant, id_or_upn).await,
         };
         Ok(found?)
@@ -192,21 +197,28 @@ impl App {
             .await?)
     }
 
-    /// Restores a soft-deleted user.
+    /// Restores a soft-deleted user (privileged users only by a Global Administrator: their
+    /// role assignments survive the deletion and come back with them).
     pub async fn restore_user(
         &self,
         ctx: &Context,
         tenant: TenantId,
         user: UserId,
     ) -> Result<User, AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageUsers,
-            "Restore user",
-            AuditCategory::UserManagement,
-        )
-        .await?;
+        let actor_roles = self
+            .authorize(
+                ctx,
+                tenant,
+                Action::ManageUsers,
+                "Restore user",
+                AuditCategory::UserManagement,
+            )
+            .await?;
+        if !may_manage_user(&actor_roles, &self.roles_of(tenant, user).await?) {
+            return Err(AppError::Forbidden(
+                "Insufficient privileges to restore this user.".into(),
+            ));
+        }
         let audit = ctx
             .audit(
                 self,

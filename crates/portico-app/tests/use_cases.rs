@@ -573,7 +573,104 @@ async fn deleted_users_are_purged_after_thirty_days(store: Arc<dyn Store>) {
     ));
 }
 
+async fn privileged_actions_need_privileged_actors(store: Arc<dyn Store>) {
+    let (app, _) = app(store, &[]);
+    let t = app.create_tenant(&operator(), "Contoso").await.unwrap();
+    let global = member(&app, &t, "global", Some(DirectoryRole::GlobalAdministrator)).await;
+    let useradmin = member(
+        &app,
+        &t,
+        "useradmin",
+        Some(DirectoryRole::UserAdministrator),
+    )
+    .await;
+    let other_global = member(
+        &app,
+        &t,
+        "global2",
+        Some(DirectoryRole::GlobalAdministrator),
+    )
+    .await;
+    let id = |c: &Context| match &c.actor {
+        Actor::User { id, .. } => *id,
+        Actor::System { .. } => unreachable!(),
+    };
+
+    // Claiming a domain without DNS proof is for operators only, even for a Global Administrator.
+    app.add_domain(&global, t.id, "gmail.com").await.unwrap();
+    let e = app
+        .verify_domain(&global, t.id, "gmail.com", Verification::AdminOverride)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
+    assert!(
+        !app.list_domains(t.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|d| d.name.as_str() == "gmail.com" && d.is_verified)
+    );
+
+    // A User Administrator may not bring a deleted Global Administrator back.
+    app.delete_user(&global, t.id, id(&other_global))
+        .await
+        .unwrap();
+    let e = app
+        .restore_user(&useradmin, t.id, id(&other_global))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
+    app.restore_user(&global, t.id, id(&other_global))
+        .await
+        .unwrap();
+
+    // A blocked administrator keeps the assignment but loses the power.
+    let mut blocked = app
+        .find_user(&operator(), t.id, &id(&useradmin).to_string())
+        .await
+        .unwrap();
+    blocked.account_enabled = false;
+    app.store
+        .update_user(
+            t.id,
+            &blocked,
+            &operator().audit(
+                &app,
+                portico_domain::audit::AuditCategory::UserManagement,
+                "Update user",
+                "Update",
+            ),
+        )
+        .await
+        .unwrap();
+    let new = NewUser {
+        display_name: "X".into(),
+        user_principal_name: "x@contoso.onportico.test".into(),
+        ..NewUser::default()
+    };
+    assert!(matches!(
+        app.create_user(&useradmin, t.id, new, None, false).await,
+        Err(AppError::Forbidden(_))
+    ));
+
+    // Lookups of things that cannot be UPNs never reach the database; bad search text is refused.
+    assert!(matches!(
+        app.find_user(&operator(), t.id, "nul\0byte@x.com").await,
+        Err(AppError::NotFound(_))
+    ));
+    let bad = UserFilter {
+        starts_with: Some("a\0".into()),
+        ..UserFilter::default()
+    };
+    assert!(matches!(
+        app.list_users(&operator(), t.id, &bad, &Default::default())
+            .await,
+        Err(AppError::Validation(_))
+    ));
+}
+
 portico_store::backend_tests!(
+    privileged_actions_need_privileged_actors,
     bootstrap_creates_one_tenant_and_a_global_admin_once,
     operator_supplied_password_is_not_forced_or_echoed,
     tenants_get_unique_initial_domains,

@@ -142,17 +142,20 @@ impl ObjectIdentity {
     /// Validates the parts.
     pub fn validated(self) -> Result<Self, ValidationError> {
         let sign_in_type = self.sign_in_type.trim().to_owned();
-        if sign_in_type.is_empty() || sign_in_type.len() > 64 {
+        if sign_in_type.is_empty()
+            || sign_in_type.len() > 64
+            || !sign_in_type.chars().all(|c| c.is_ascii_alphanumeric())
+        {
             return Err(ValidationError::new(
                 "identities.signInType",
                 "must be 1 to 64 characters, e.g. emailAddress or federated",
             ));
         }
         let issuer = self.issuer.trim().to_owned();
-        if issuer.is_empty() || issuer.len() > 512 {
+        if issuer.is_empty() || issuer.len() > 512 || issuer.chars().any(char::is_control) {
             return Err(ValidationError::new(
                 "identities.issuer",
-                "must be 1 to 512 characters",
+                "must be 1 to 512 characters without control characters",
             ));
         }
         let issuer_assigned_id = validate::optional_text(

@@ -9,14 +9,13 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// The request id header (Microsoft Graph's name for it).
@@ -24,9 +23,27 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 /// The caller's own id for the request, echoed back.
 pub const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 
-/// Wraps the routes in every layer.
+/// Wraps the routes in every layer. Route-level (inner, in order of execution outward):
+/// panic capture, timeout, metrics — so panics and timeouts are counted under their route.
+/// Outer: sensitive headers, request ids, the tracing span.
 pub fn wrap(routes: Router, state: AppState, settings: HttpSettings) -> Router {
-    let routes = routes.layer(middleware::from_fn_with_state(state, record_metrics));
+    let routes = routes
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a request handler panicked");
+                GraphError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "generalException",
+                    "An internal server error occurred.",
+                )
+                .into_response()
+            },
+        ))
+        .layer(middleware::from_fn_with_state(
+            settings.request_timeout,
+            limit_time,
+        ))
+        .layer(middleware::from_fn_with_state(state, record_metrics));
     routes.layer(
         ServiceBuilder::new()
             .layer(SetSensitiveRequestHeadersLayer::new([axum::http::header::AUTHORIZATION, axum::http::header::COOKIE]))
@@ -36,13 +53,24 @@ pub fn wrap(routes: Router, state: AppState, settings: HttpSettings) -> Router {
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let id = req.extensions().get::<RequestId>().and_then(|r| r.header_value().to_str().ok()).unwrap_or("-");
                 tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-            }))
-            .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
-                tracing::error!("a request handler panicked");
-                GraphError::new(StatusCode::INTERNAL_SERVER_ERROR, "generalException", "An internal server error occurred.").into_response()
-            }))
-            .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout)),
+            })),
     )
+}
+
+/// Answers 503 (Graph JSON, `Retry-After`) when a request takes longer than the limit.
+async fn limit_time(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(limit_ms = limit.as_millis() as u64, "request timed out");
+            GraphError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "The request took too long to complete. Retry the request later.",
+            )
+            .into_response()
+        }
+    }
 }
 
 tokio::task_local! {

@@ -171,7 +171,57 @@ async fn errors_are_graph_shaped_and_carry_ids(store: Arc<dyn Store>) {
     );
 }
 
+async fn panics_and_timeouts_answer_graph_errors_and_are_counted(store: Arc<dyn Store>) {
+    let st = state(store);
+    let routes = axum::Router::new()
+        .route(
+            "/boom",
+            axum::routing::get(|| async {
+                if true {
+                    panic!("handler bug")
+                }
+                "unreachable"
+            }),
+        )
+        .route(
+            "/slow",
+            axum::routing::get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                "late"
+            }),
+        );
+    let settings = HttpSettings {
+        request_timeout: std::time::Duration::from_millis(100),
+    };
+    let app = portico_http::middleware::wrap(routes, st.clone(), settings);
+    let (status, _, body) = call(&app, get("/boom")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["code"], "generalException");
+    assert!(
+        !body.contains("handler bug"),
+        "panic messages stay in the log"
+    );
+    let (status, headers, body) = call(&app, get("/slow")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers["retry-after"], "5");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["error"]["code"],
+        "serviceNotAvailable"
+    );
+    let metrics = st.metrics.render().unwrap();
+    assert!(
+        metrics.contains(r#"route="/boom",status="500""#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"route="/slow",status="503""#),
+        "{metrics}"
+    );
+}
+
 portico_store::backend_tests!(
+    panics_and_timeouts_answer_graph_errors_and_are_counted,
     health_and_readiness,
     metrics_count_requests_by_route_not_by_path,
     errors_are_graph_shaped_and_carry_ids

@@ -668,13 +668,32 @@ pub async fn passwords_soft_delete_restore_and_purge(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .purge_users_deleted_before(now() - time::Duration::days(30))
+            .purge_users_deleted_before(
+                now() - time::Duration::days(30),
+                &audit("Hard delete user")
+            )
             .await
             .unwrap(),
         1
     );
     assert!(store.list_deleted_users(t.id).await.unwrap().is_empty());
-    assert_eq!(store.purge_users_deleted_before(now()).await.unwrap(), 0);
+    let purged = store.list_audit_events(t.id, 10, None).await.unwrap();
+    assert!(
+        purged
+            .iter()
+            .any(|e| e.activity_display_name == "Hard delete user"
+                && e.target_resources
+                    .first()
+                    .is_some_and(|r| r.id == u.id.to_string())),
+        "each purge is audited"
+    );
+    assert_eq!(
+        store
+            .purge_users_deleted_before(now(), &audit("Hard delete user"))
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 pub async fn groups_members_owners_and_nesting(store: Arc<dyn Store>) {

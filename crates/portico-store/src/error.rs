@@ -98,7 +98,7 @@ impl From<sqlx::Error> for StoreError {
                     ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation => Self::Conflict {
                         constraint: constraint_name(db.as_ref()),
                     },
-                    _ if is_unavailable_code(db.code().as_deref()) => Self::Unavailable(e),
+                    _ if is_unavailable(db.as_ref()) => Self::Unavailable(e),
                     _ => Self::Database(e),
                 }
             }
@@ -116,23 +116,31 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// SQLSTATE classes and SQLite codes that mean "the database is not usable right now".
-fn is_unavailable_code(code: Option<&str>) -> bool {
-    match code {
-        // PostgreSQL: connection exceptions, insufficient resources, operator intervention.
-        Some(c) if c.starts_with("08") || c.starts_with("53") || c.starts_with("57") => true,
-        // SQLite: BUSY, LOCKED, IOERR, FULL, CANTOPEN, READONLY (and extended codes).
-        Some(c) => matches!(
-            c.parse::<i32>().ok().map(|n| n & 0xff),
-            Some(5 | 6 | 10 | 13 | 14 | 8)
-        ),
-        None => false,
+/// Whether a database error means "the database is not usable right now": PostgreSQL SQLSTATE
+/// classes 08 (connection), 53 (resources), 57 (operator intervention); SQLite BUSY, LOCKED,
+/// IOERR, FULL, CANTOPEN, READONLY (primary codes of extended ones). The numeric rule applies
+/// to SQLite errors only: PostgreSQL SQLSTATEs such as 22021 are bad input, not outages.
+fn is_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = db.code();
+    let code = code.as_deref().unwrap_or_default();
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return matches!(
+            code.parse::<i32>().ok().map(|n| n & 0xff),
+            Some(5 | 6 | 8 | 10 | 13 | 14)
+        );
     }
+    code.starts_with("08") || code.starts_with("53") || code.starts_with("57")
 }
 
 fn constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
     if let Some(c) = db.constraint() {
-        return if c.ends_with("_pkey") {
+        let named = [
+            constraint::USER_IDENTITY,
+            constraint::DOMAIN,
+            constraint::GROUP_MEMBER,
+            constraint::GROUP_OWNER,
+        ];
+        return if c.ends_with("_pkey") || (c.starts_with("pk_") && !named.contains(&c)) {
             constraint::PRIMARY_KEY.to_owned()
         } else {
             c.to_owned()

@@ -88,8 +88,13 @@ pub trait UserStore: Send + Sync {
         id: UserId,
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
-    /// Permanently deletes, in every tenant, users soft-deleted before `cutoff`. Returns how many.
-    async fn purge_users_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError>;
+    /// Permanently deletes, in every tenant, users soft-deleted before `cutoff`, writing for each
+    /// a copy of `audit` (fresh id, the user as target) in the same transaction. Returns how many.
+    async fn purge_users_deleted_before(
+        &self,
+        cutoff: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<u64, StoreError>;
 }
 
 pub(crate) fn user_from_row(r: &impl RowExt) -> Result<User, StoreError> {
@@ -446,22 +451,26 @@ macro_rules! user_store_impl {
                 Ok(())
             }
 
-            async fn purge_users_deleted_before(&self, cutoff: time::OffsetDateTime) -> Result<u64, $crate::StoreError> {
+            async fn purge_users_deleted_before(&self, cutoff: time::OffsetDateTime, audit: &portico_domain::audit::AuditEvent) -> Result<u64, $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
-                for sql in [
-                    "DELETE FROM group_members WHERE EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = group_members.tenant_id AND u.id = group_members.member_id AND u.deleted_at < $1)",
-                    "DELETE FROM group_owners WHERE EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = group_owners.tenant_id AND u.id = group_owners.owner_id AND u.deleted_at < $1)",
-                    "DELETE FROM role_assignments WHERE EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = role_assignments.tenant_id AND u.id = role_assignments.principal_id AND u.deleted_at < $1)",
-                ] {
-                    sqlx::query(sql).bind($crate::ts::Ts(cutoff)).execute(&mut *tx).await?;
-                }
-                let n = sqlx::query("DELETE FROM users WHERE deleted_at < $1")
+                let expired: Vec<(uuid::Uuid, uuid::Uuid, String, String)> = sqlx::query_as("SELECT tenant_id, id, user_principal_name, display_name FROM users WHERE deleted_at < $1 ORDER BY tenant_id, id")
                     .bind($crate::ts::Ts(cutoff))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for (tenant, id, upn, name) in &expired {
+                    let tenant = portico_domain::TenantId(*tenant);
+                    Self::delete_object_links(&mut tx, tenant, *id).await?;
+                    sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(*id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let mut event = audit.clone().target_user(id, upn, name);
+                    event.id = portico_domain::AuditEventId::new();
+                    Self::insert_audit_row(&mut tx, tenant, &event).await?;
+                }
                 tx.commit().await?;
-                Ok(n)
+                Ok(expired.len() as u64)
             }
         }
     };

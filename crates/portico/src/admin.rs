@@ -77,7 +77,7 @@ fn password(args: &PasswordArgs) -> Result<(String, bool), CliError> {
 }
 
 fn print_user(u: &User) {
-    println!(
+    out!(
         "{}\t{}\t{}\t{}\t{}",
         u.id,
         u.user_principal_name,
@@ -96,11 +96,11 @@ pub async fn tenant_cmd(app: &App, cmd: TenantCommand) -> Result<(), CliError> {
     match cmd {
         TenantCommand::Create { name } => {
             let t = app.create_tenant(&ctx(), &name).await?;
-            println!("{}\t{}\t{}", t.id, t.initial_domain, t.display_name);
+            out!("{}\t{}\t{}", t.id, t.initial_domain, t.display_name);
         }
         TenantCommand::List => {
             for t in app.list_tenants().await? {
-                println!("{}\t{}\t{}", t.id, t.initial_domain, t.display_name);
+                out!("{}\t{}\t{}", t.id, t.initial_domain, t.display_name);
             }
         }
     }
@@ -148,7 +148,7 @@ pub async fn user_cmd(app: &App, cmd: UserCommand) -> Result<(), CliError> {
                 .await?;
             print_user(&u);
             if generated && let Some(p) = password {
-                println!(
+                out!(
                     "one-time password: {p}\t(shown only now; it must be changed at first sign-in)"
                 );
             }
@@ -192,9 +192,9 @@ pub async fn user_cmd(app: &App, cmd: UserCommand) -> Result<(), CliError> {
             let (p, generated) = password(&pw)?;
             app.set_password(&ctx(), t.id, u.id, &p, pw.force_change || generated)
                 .await?;
-            println!("password set for {}", u.user_principal_name);
+            out!("password set for {}", u.user_principal_name);
             if generated {
-                println!(
+                out!(
                     "one-time password: {p}\t(shown only now; it must be changed at first sign-in)"
                 );
             }
@@ -206,9 +206,10 @@ pub async fn user_cmd(app: &App, cmd: UserCommand) -> Result<(), CliError> {
             let t = tenant(app, &t).await?;
             let u = user(app, &t, &who).await?;
             app.delete_user(&ctx(), t.id, u.id).await?;
-            println!(
+            out!(
                 "deleted {} (restorable for 30 days with 'portico user restore {}')",
-                u.user_principal_name, u.id
+                u.user_principal_name,
+                u.id
             );
         }
         UserCommand::Restore { tenant: t, id } => {
@@ -225,7 +226,7 @@ pub async fn user_cmd(app: &App, cmd: UserCommand) -> Result<(), CliError> {
 
 async fn object(app: &App, t: &Tenant, id_or_upn: &str) -> Result<ObjectRef, CliError> {
     if let Ok(id) = id_or_upn.parse::<GroupId>()
-        && app.store.get_group(t.id, id).await.is_ok()
+        && group_exists(app, t, id).await?
     {
         return Ok(ObjectRef {
             kind: ObjectKind::Group,
@@ -236,6 +237,14 @@ async fn object(app: &App, t: &Tenant, id_or_upn: &str) -> Result<ObjectRef, Cli
         kind: ObjectKind::User,
         id: user(app, t, id_or_upn).await?.id.0,
     })
+}
+
+async fn group_exists(app: &App, t: &Tenant, id: GroupId) -> Result<bool, CliError> {
+    match app.store.get_group(t.id, id).await {
+        Ok(_) => Ok(true),
+        Err(portico_store::StoreError::NotFound(_)) => Ok(false),
+        Err(e) => Err(portico_app::AppError::from(e).into()),
+    }
 }
 
 fn group_id(s: &str) -> Result<GroupId, CliError> {
@@ -272,7 +281,7 @@ pub async fn group_cmd(app: &App, cmd: GroupCommand) -> Result<(), CliError> {
                     &owner_ids,
                 )
                 .await?;
-            println!("{}\t{}", g.id, g.display_name);
+            out!("{}\t{}", g.id, g.display_name);
         }
         GroupCommand::List { tenant: t } => {
             let t = tenant(app, &t).await?;
@@ -283,7 +292,7 @@ pub async fn group_cmd(app: &App, cmd: GroupCommand) -> Result<(), CliError> {
             loop {
                 let p = app.list_groups(&ctx(), t.id, &page).await?;
                 for g in &p.items {
-                    println!(
+                    out!(
                         "{}\t{}\t{}",
                         g.id,
                         g.display_name,
@@ -305,7 +314,7 @@ pub async fn group_cmd(app: &App, cmd: GroupCommand) -> Result<(), CliError> {
             let g = group_id(&group)?;
             let m = object(app, &t, &member).await?;
             app.add_group_member(&ctx(), t.id, g, m).await?;
-            println!("added {} {} to group {g}", m.kind.as_str(), m.id);
+            out!("added {} {} to group {g}", m.kind.as_str(), m.id);
         }
         GroupCommand::RemoveMember {
             tenant: t,
@@ -316,7 +325,7 @@ pub async fn group_cmd(app: &App, cmd: GroupCommand) -> Result<(), CliError> {
             let g = group_id(&group)?;
             let m = object(app, &t, &member).await?;
             app.remove_group_member(&ctx(), t.id, g, m.id).await?;
-            println!("removed {} from group {g}", m.id);
+            out!("removed {} from group {g}", m.id);
         }
         GroupCommand::Members { tenant: t, group } => {
             let t = tenant(app, &t).await?;
@@ -324,7 +333,7 @@ pub async fn group_cmd(app: &App, cmd: GroupCommand) -> Result<(), CliError> {
                 .list_group_members(&ctx(), t.id, group_id(&group)?)
                 .await?
             {
-                println!("{}\t{}", m.id, m.kind.as_str());
+                out!("{}\t{}", m.id, m.kind.as_str());
             }
         }
     }
@@ -337,13 +346,13 @@ pub async fn domain_cmd(app: &App, cmd: DomainCommand) -> Result<(), CliError> {
         DomainCommand::Add { tenant: t, name } => {
             let t = tenant(app, &t).await?;
             let d = app.add_domain(&ctx(), t.id, &name).await?;
-            println!("added {} (unverified)", d.name);
-            println!(
+            out!("added {} (unverified)", d.name);
+            out!(
                 "publish this DNS TXT record at {}:  {}",
                 d.name,
                 d.expected_txt_record()
             );
-            println!("then run: portico domain verify {}", d.name);
+            out!("then run: portico domain verify {}", d.name);
         }
         DomainCommand::Verify {
             tenant: t,
@@ -357,7 +366,7 @@ pub async fn domain_cmd(app: &App, cmd: DomainCommand) -> Result<(), CliError> {
                 Verification::Dns
             };
             let d = app.verify_domain(&ctx(), t.id, &name, how).await?;
-            println!(
+            out!(
                 "{} is verified ({})",
                 d.name,
                 d.verification_method.map_or("", |m| m.as_str())
@@ -377,13 +386,13 @@ pub async fn domain_cmd(app: &App, cmd: DomainCommand) -> Result<(), CliError> {
                 if d.is_default {
                     flags.push("default");
                 }
-                println!("{}\t{}", d.name, flags.join(","));
+                out!("{}\t{}", d.name, flags.join(","));
             }
         }
         DomainCommand::Remove { tenant: t, name } => {
             let t = tenant(app, &t).await?;
             app.remove_domain(&ctx(), t.id, &name).await?;
-            println!("removed {name}");
+            out!("removed {name}");
         }
     }
     Ok(())
@@ -420,7 +429,7 @@ pub async fn role_cmd(app: &App, cmd: RoleCommand) -> Result<(), CliError> {
                 created_at: app.clock.now(),
             };
             app.assign_role(&ctx(), t.id, &assignment).await?;
-            println!("{} is now {}", u.user_principal_name, r.display_name());
+            out!("{} is now {}", u.user_principal_name, r.display_name());
         }
         RoleCommand::List { tenant: t } => {
             let t = tenant(app, &t).await?;
@@ -430,7 +439,7 @@ pub async fn role_cmd(app: &App, cmd: RoleCommand) -> Result<(), CliError> {
                 .await
                 .map_err(portico_app::AppError::from)?
             {
-                println!(
+                out!(
                     "{}\t{}\t{}\t{}",
                     a.id,
                     a.role.display_name(),

@@ -97,7 +97,7 @@ pub enum TenantCommand {
 }
 
 /// How a password is given.
-#[derive(Debug, Args, Clone)]
+#[derive(Args, Clone)]
 pub struct PasswordArgs {
     /// The password (visible to other local users in the process list; prefer --password-stdin).
     #[arg(long, conflicts_with = "password_stdin")]
@@ -108,6 +108,16 @@ pub struct PasswordArgs {
     /// Require a change at next sign-in.
     #[arg(long)]
     pub force_change: bool,
+}
+
+impl std::fmt::Debug for PasswordArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordArgs")
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("password_stdin", &self.password_stdin)
+            .field("force_change", &self.force_change)
+            .finish()
+    }
 }
 
 /// `portico user ...`

@@ -5,6 +5,19 @@
 // In a binary every `pub` item is crate-local by definition.
 #![allow(unreachable_pub)]
 
+/// Prints a line to standard output. A closed pipe (`portico user list | head -1`) ends the
+/// process quietly instead of panicking as `println!` would.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod admin;
 mod cli;
 mod db;
@@ -95,8 +108,8 @@ async fn run(cli: Cli, started: Instant) -> Result<(), CliError> {
     if let Command::CheckConfig = cli.command {
         return match validated {
             Ok(_) => {
-                print!("{}", loaded.to_redacted_toml());
-                println!("# configuration is valid");
+                out!("{}", loaded.to_redacted_toml().trim_end());
+                out!("# configuration is valid");
                 Ok(())
             }
             Err(errs) => Err(CliError::usage(errs.join("\n"))),
@@ -138,9 +151,10 @@ async fn operator_command(
     )?;
     match command {
         Command::Migrate => {
-            println!(
+            out!(
                 "database schema is at version {} (this binary needs {})",
-                status.applied, status.latest
+                status.applied,
+                status.latest
             );
             Ok(())
         }

@@ -68,6 +68,7 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
     let handle = axum_server::Handle::new();
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(shutdown_on_signal(
+        Signals::register()?,
         handle.clone(),
         stop_tx,
         v.shutdown_timeout,
@@ -114,63 +115,81 @@ fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, CliError> {
 }
 
 /// The one-time credentials go to standard output, never to the log.
-#[allow(clippy::print_stdout)]
 fn print_bootstrap(done: &Bootstrapped, public_url: &str) {
-    println!();
-    println!(
+    out!();
+    out!(
         "Portico created tenant \"{}\" ({})",
-        done.tenant.display_name, done.tenant.id
+        done.tenant.display_name,
+        done.tenant.id
     );
-    println!("  initial domain:        {}", done.tenant.initial_domain);
-    println!("  Global Administrator:  {}", done.admin_upn);
+    out!("  initial domain:        {}", done.tenant.initial_domain);
+    out!("  Global Administrator:  {}", done.admin_upn);
     match &done.generated_password {
         Some(p) => {
-            println!("  one-time password:     {p}");
-            println!("  This password is shown only now; it must be changed at first sign-in.");
+            out!("  one-time password:     {p}");
+            out!("  This password is shown only now; it must be changed at first sign-in.");
         }
         None => {
-            println!("  password:              the one given in PORTICO_BOOTSTRAP_ADMIN_PASSWORD")
+            out!("  password:              the one given in PORTICO_BOOTSTRAP_ADMIN_PASSWORD")
         }
     }
-    println!("  sign in at:            {public_url}");
-    println!();
+    out!("  sign in at:            {public_url}");
+    out!();
+}
+
+/// SIGTERM and SIGINT handlers, registered before the server announces itself so that a
+/// signal sent right after "listening on" still shuts down gracefully.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn register() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let err = |e: std::io::Error| {
+                CliError::runtime(format!("cannot install signal handlers: {e}"))
+            };
+            Ok(Self {
+                term: signal(SignalKind::terminate()).map_err(err)?,
+                int: signal(SignalKind::interrupt()).map_err(err)?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 async fn shutdown_on_signal(
+    signals: Signals,
     handle: axum_server::Handle<SocketAddr>,
     stop: watch::Sender<bool>,
     grace: Duration,
 ) {
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!(
         grace_seconds = grace.as_secs(),
         "shutting down: no new connections, finishing requests in flight"
     );
     let _ = stop.send(true);
     handle.graceful_shutdown(Some(grace));
-}
-
-async fn wait_for_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }
 
 async fn purge_job(app: App, mut stop: watch::Receiver<bool>) {

@@ -37,14 +37,29 @@ impl DatabaseUrl {
     /// The URL with any password replaced by `[redacted]`.
     #[must_use]
     pub fn redacted(&self) -> String {
-        match url::Url::parse(&self.0) {
-            Ok(mut u) if u.password().is_some() => {
-                let _ = u.set_password(Some("[redacted]"));
-                u.to_string()
-            }
-            Ok(u) => u.to_string(),
-            Err(_) => "[unparseable URL redacted]".to_owned(),
+        let Ok(mut u) = url::Url::parse(&self.0) else {
+            return "[unparseable URL redacted]".to_owned();
+        };
+        if u.password().is_some() {
+            let _ = u.set_password(Some("[redacted]"));
         }
+        if u.query_pairs()
+            .any(|(k, _)| k.eq_ignore_ascii_case("password"))
+        {
+            let pairs: Vec<(String, String)> = u
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k.eq_ignore_ascii_case("password") {
+                        "[redacted]".to_owned()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            u.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        u.to_string()
     }
 }
 
@@ -184,11 +199,11 @@ pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Setting
         figment = figment.merge(Toml::string(&text));
     }
     figment = figment
-        .merge(
-            Env::prefixed("PORTICO_")
-                .split("__")
-                .filter(|k| !NOT_SETTINGS.contains(&k.as_str())),
-        )
+        .merge(Env::prefixed("PORTICO_").split("__").filter(|k| {
+            !NOT_SETTINGS
+                .iter()
+                .any(|n| k.as_str().eq_ignore_ascii_case(n))
+        }))
         .merge(Serialized::defaults(overrides));
     figment.extract::<Settings>().map_err(|errors| {
         errors
@@ -507,6 +522,12 @@ mod tests {
             shown.contains("postgres://app:%5Bredacted%5D@db:5432/portico")
                 || shown.contains("[redacted]"),
             "{shown}"
+        );
+        let q = DatabaseUrl("postgres://app@db/portico?sslmode=require&password=qsecret".into());
+        assert!(
+            !q.redacted().contains("qsecret") && q.redacted().contains("sslmode=require"),
+            "{}",
+            q.redacted()
         );
         let debug = format!("{s:?}");
         assert!(!debug.contains("hunter2") && !debug.contains("Sup3r-secret"));

@@ -171,19 +171,18 @@ impl Drop for Server {
     }
 }
 
-/// A plain HTTP/1.1 GET over loopback: (status, body).
+/// A plain HTTP/1.1 GET over loopback: (status, body); status 0 when the peer closed or reset
+/// the connection without an HTTP answer (e.g. plain HTTP sent to a TLS port).
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    if stream.write_all(request.as_bytes()).is_err() || stream.read_to_end(&mut raw).is_err() {
+        return (0, String::new());
+    }
     parse_response(&raw)
 }
 
