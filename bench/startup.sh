@@ -3,7 +3,8 @@
 # so the figure includes migrations and the first-start bootstrap, and on a second start
 # without them) and idle resident memory 2 s after ready; median of RUNS runs. The peer,
 # node-oidc-provider, is measured in the same run the same way (time to its discovery document
-# answering 200, idle RSS). Loopback only; bounded in time.
+# answering 200, idle RSS). Loopback only; bounded in time (each start gives up after 20 s and
+# every process started is killed on exit).
 #   bench/startup.sh [RUNS]      (default 7; builds the release binary if needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,9 @@ BIN=target/release/portico
 [ -x "$BIN" ] || cargo build --release -p portico >&2
 command -v curl >/dev/null || { echo "bench/startup.sh needs curl" >&2; exit 1; }
 
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -KILL "$p" 2>/dev/null; done; return 0; }
+trap cleanup EXIT
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -35,12 +39,12 @@ measure_portico() { # $1 = fresh|warm ; prints "ready_ms rss_kib"
   dir=$(mktemp -d); port=$(free_port)
   if [ "$1" = warm ]; then
     PORTICO_BOOTSTRAP_ADMIN_PASSWORD='Bench-Passw0rd' "$BIN" migrate --data-dir "$dir" >/dev/null 2>&1
-    PORTICO_BOOTSTRAP_ADMIN_PASSWORD='Bench-Passw0rd' timeout 20 "$BIN" serve --data-dir "$dir" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-    pid=$!; START=$(now_ms); wait_ready "http://127.0.0.1:$port/readyz" $pid >/dev/null; kill -TERM $pid; wait $pid || true
+    PORTICO_BOOTSTRAP_ADMIN_PASSWORD='Bench-Passw0rd' "$BIN" serve --data-dir "$dir" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+    pid=$!; PIDS+=("$pid"); START=$(now_ms); wait_ready "http://127.0.0.1:$port/readyz" $pid >/dev/null; kill -TERM $pid; wait $pid || true
   fi
   START=$(now_ms)
-  PORTICO_BOOTSTRAP_ADMIN_PASSWORD='Bench-Passw0rd' timeout 30 "$BIN" serve --data-dir "$dir" --listen "127.0.0.1:$port" --log-level warn >/dev/null 2>&1 &
-  pid=$!
+  PORTICO_BOOTSTRAP_ADMIN_PASSWORD='Bench-Passw0rd' "$BIN" serve --data-dir "$dir" --listen "127.0.0.1:$port" --log-level warn >/dev/null 2>&1 &
+  pid=$!; PIDS+=("$pid")
   ready=$(wait_ready "http://127.0.0.1:$port/readyz" $pid)
   sleep 2; rss=$(rss_kib $pid)
   kill -TERM $pid; wait $pid || true; rm -rf "$dir"
@@ -50,8 +54,8 @@ measure_portico() { # $1 = fresh|warm ; prints "ready_ms rss_kib"
 measure_peer() { # prints "ready_ms rss_kib"
   local port pid ready rss
   port=$(free_port); START=$(now_ms)
-  timeout 30 node bench/peer/server.mjs "$port" >/dev/null 2>&1 &
-  pid=$!
+  node bench/peer/server.mjs "$port" >/dev/null 2>&1 &
+  pid=$!; PIDS+=("$pid")
   ready=$(wait_ready "http://127.0.0.1:$port/.well-known/openid-configuration" $pid)
   sleep 2; rss=$(rss_kib $pid)
   kill -TERM $pid; wait $pid 2>/dev/null || true
