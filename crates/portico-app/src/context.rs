@@ -84,7 +84,36 @@ impl Context {
     }
 }
 
+/// An authorized operation: the actor's roles, and the audit event to write with the change.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    /// The roles the actor holds in the tenant (every role for the system actor).
+    pub roles: Vec<DirectoryRole>,
+    /// The success event for the change, to be completed with its targets.
+    pub audit: AuditEvent,
+}
+
 impl App {
+    /// Authorizes `action` (see [`App::authorize`]) and prepares the audit event that the
+    /// change will be written with, so a use case names its activity once.
+    pub async fn begin(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        action: Action,
+        category: AuditCategory,
+        activity: &str,
+        operation: &str,
+    ) -> Result<Authorized, AppError> {
+        let roles = self
+            .authorize(ctx, tenant, action, activity, category)
+            .await?;
+        Ok(Authorized {
+            roles,
+            audit: ctx.audit(self, category, activity, operation),
+        })
+    }
+
     /// The directory roles a user holds in a tenant.
     pub async fn roles_of(
         &self,

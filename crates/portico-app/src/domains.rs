@@ -25,14 +25,16 @@ impl App {
         tenant: TenantId,
         name: &str,
     ) -> Result<Domain, AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageDomainsAndBranding,
-            "Add unverified domain",
-            AuditCategory::DirectoryManagement,
-        )
-        .await?;
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageDomainsAndBranding,
+                AuditCategory::DirectoryManagement,
+                "Add unverified domain",
+                "Add",
+            )
+            .await?;
         let name = DomainName::parse("id", name)?;
         let now = self.clock.now();
         let domain = Domain {
@@ -45,14 +47,7 @@ impl App {
             created_at: now,
             verified_at: None,
         };
-        let audit = ctx
-            .audit(
-                self,
-                AuditCategory::DirectoryManagement,
-                "Add unverified domain",
-                "Add",
-            )
-            .target("Domain", &name, Some(name.as_str()));
+        let audit = op.audit.target("Domain", &name, Some(name.as_str()));
         self.store.add_domain(tenant, &domain, &audit).await?;
         Ok(domain)
     }
@@ -66,14 +61,16 @@ impl App {
         name: &str,
         how: Verification,
     ) -> Result<Domain, AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageDomainsAndBranding,
-            "Verify domain",
-            AuditCategory::DirectoryManagement,
-        )
-        .await?;
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageDomainsAndBranding,
+                AuditCategory::DirectoryManagement,
+                "Verify domain",
+                "Update",
+            )
+            .await?;
         let name = DomainName::parse("id", name)?;
         let domain = self.store.get_domain(tenant, &name).await?;
         if domain.is_verified {
@@ -103,13 +100,8 @@ impl App {
                 VerificationMethod::DnsTxt
             }
         };
-        let audit = ctx
-            .audit(
-                self,
-                AuditCategory::DirectoryManagement,
-                "Verify domain",
-                "Update",
-            )
+        let audit = op
+            .audit
             .target("Domain", &name, Some(name.as_str()))
             .modified("VerificationMethod", None, Some(method.as_str().into()));
         Ok(self
@@ -130,14 +122,16 @@ impl App {
         tenant: TenantId,
         name: &str,
     ) -> Result<(), AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageDomainsAndBranding,
-            "Remove verified domain",
-            AuditCategory::DirectoryManagement,
-        )
-        .await?;
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageDomainsAndBranding,
+                AuditCategory::DirectoryManagement,
+                "Remove verified domain",
+                "Delete",
+            )
+            .await?;
         let name = DomainName::parse("id", name)?;
         let domain = self.store.get_domain(tenant, &name).await?;
         if domain.is_initial {
@@ -152,14 +146,7 @@ impl App {
                         .into(),
             });
         }
-        let audit = ctx
-            .audit(
-                self,
-                AuditCategory::DirectoryManagement,
-                "Remove verified domain",
-                "Delete",
-            )
-            .target("Domain", &name, Some(name.as_str()));
+        let audit = op.audit.target("Domain", &name, Some(name.as_str()));
         Ok(self.store.remove_domain(tenant, &name, &audit).await?)
     }
 
@@ -170,23 +157,18 @@ impl App {
         tenant: TenantId,
         name: &str,
     ) -> Result<(), AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageDomainsAndBranding,
-            "Set domain authentication",
-            AuditCategory::DirectoryManagement,
-        )
-        .await?;
-        let name = DomainName::parse("id", name)?;
-        let audit = ctx
-            .audit(
-                self,
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageDomainsAndBranding,
                 AuditCategory::DirectoryManagement,
                 "Set default domain",
                 "Update",
             )
-            .target("Domain", &name, Some(name.as_str()));
+            .await?;
+        let name = DomainName::parse("id", name)?;
+        let audit = op.audit.target("Domain", &name, Some(name.as_str()));
         Ok(self.store.set_default_domain(tenant, &name, &audit).await?)
     }
 }

@@ -18,14 +18,16 @@ impl App {
         new: NewGroup,
         owners: &[UserId],
     ) -> Result<Group, AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageGroups,
-            "Add group",
-            AuditCategory::GroupManagement,
-        )
-        .await?;
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageGroups,
+                AuditCategory::GroupManagement,
+                "Add group",
+                "Add",
+            )
+            .await?;
         let group = new.build(self.clock.now())?;
         let mut owner_refs: Vec<ObjectRef> = owners.iter().map(|o| user_ref(*o)).collect();
         if let Actor::User { id, .. } = &ctx.actor {
@@ -33,8 +35,8 @@ impl App {
         }
         owner_refs.sort();
         owner_refs.dedup();
-        let audit = ctx
-            .audit(self, AuditCategory::GroupManagement, "Add group", "Add")
+        let audit = op
+            .audit
             .target("Group", group.id, Some(&group.display_name));
         self.store
             .create_group(tenant, &group, &owner_refs, &audit)

@@ -85,14 +85,16 @@ impl App {
         branding: Branding,
         default_language: Option<&str>,
     ) -> Result<Tenant, AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageDomainsAndBranding,
-            "Update company",
-            AuditCategory::DirectoryManagement,
-        )
-        .await?;
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageDomainsAndBranding,
+                AuditCategory::DirectoryManagement,
+                "Update company",
+                "Update",
+            )
+            .await?;
         let mut t = self.store.get_tenant(tenant).await?;
         if let Some(name) = display_name {
             t.display_name = validate::display_name("displayName", name)?;
@@ -101,14 +103,7 @@ impl App {
         if let Some(lang) = default_language {
             t.default_language = validate::language_tag("preferredLanguage", lang)?;
         }
-        let audit = ctx
-            .audit(
-                self,
-                AuditCategory::DirectoryManagement,
-                "Update company",
-                "Update",
-            )
-            .target("Tenant", t.id, Some(&t.display_name));
+        let audit = op.audit.target("Tenant", t.id, Some(&t.display_name));
         self.store.update_tenant(&t, &audit).await?;
         Ok(t)
     }

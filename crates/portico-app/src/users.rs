@@ -19,14 +19,16 @@ impl App {
         password: Option<&str>,
         force_change: bool,
     ) -> Result<User, AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageUsers,
-            "Add user",
-            AuditCategory::UserManagement,
-        )
-        .await?;
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageUsers,
+                AuditCategory::UserManagement,
+                "Add user",
+                "Add",
+            )
+            .await?;
         let now = self.clock.now();
         let mut user = new.build(now)?;
         self.check_upn_domain(tenant, &user.user_principal_name)
@@ -41,8 +43,8 @@ impl App {
             }
             None => None,
         };
-        let audit = ctx
-            .audit(self, AuditCategory::UserManagement, "Add user", "Add")
+        let audit = op
+            .audit
             .target_user(user.id, &user.user_principal_name, &user.display_name)
             .modified("UserType", None, Some(user.user_type.as_str().into()))
             .modified(
@@ -127,15 +129,20 @@ impl App {
         password: &str,
         force_change: bool,
     ) -> Result<(), AppError> {
-        let actor_roles = self
-            .authorize(
+        let op = self
+            .begin(
                 ctx,
                 tenant,
                 Action::ResetPassword,
-                "Reset user password",
                 AuditCategory::UserManagement,
+                "Reset user password",
+                "Update",
             )
             .await?;
+        let crate::context::Authorized {
+            roles: actor_roles,
+            audit: op_audit,
+        } = op;
         let target = self.store.get_user(tenant, user).await?;
         let target_roles = self.roles_of(tenant, user).await?;
         if !may_reset_password(&actor_roles, &target_roles) {
@@ -145,14 +152,8 @@ impl App {
         }
         validate::password_strength(password)?;
         let hash = self.passwords.hash(password).await?;
-        let audit = ctx
-            .audit(
-                self,
-                AuditCategory::UserManagement,
-                "Reset user password",
-                "Update",
-            )
-            .target_user(target.id, &target.user_principal_name, &target.display_name);
+        let audit =
+            op_audit.target_user(target.id, &target.user_principal_name, &target.display_name);
         Ok(self
             .store
             .set_password(tenant, user, &hash, force_change, self.clock.now(), &audit)
@@ -166,15 +167,20 @@ impl App {
         tenant: TenantId,
         user: UserId,
     ) -> Result<(), AppError> {
-        let actor_roles = self
-            .authorize(
+        let op = self
+            .begin(
                 ctx,
                 tenant,
                 Action::ManageUsers,
-                "Delete user",
                 AuditCategory::UserManagement,
+                "Delete user",
+                "Delete",
             )
             .await?;
+        let crate::context::Authorized {
+            roles: actor_roles,
+            audit: op_audit,
+        } = op;
         let target = self.store.get_user(tenant, user).await?;
         if !may_manage_user(&actor_roles, &self.roles_of(tenant, user).await?) {
             return Err(AppError::Forbidden(
@@ -188,9 +194,8 @@ impl App {
                 message: "You cannot delete your own account.".into(),
             });
         }
-        let audit = ctx
-            .audit(self, AuditCategory::UserManagement, "Delete user", "Delete")
-            .target_user(target.id, &target.user_principal_name, &target.display_name);
+        let audit =
+            op_audit.target_user(target.id, &target.user_principal_name, &target.display_name);
         Ok(self
             .store
             .soft_delete_user(tenant, user, self.clock.now(), &audit)
@@ -205,28 +210,26 @@ impl App {
         tenant: TenantId,
         user: UserId,
     ) -> Result<User, AppError> {
-        let actor_roles = self
-            .authorize(
+        let op = self
+            .begin(
                 ctx,
                 tenant,
                 Action::ManageUsers,
-                "Restore user",
                 AuditCategory::UserManagement,
+                "Restore user",
+                "Update",
             )
             .await?;
+        let crate::context::Authorized {
+            roles: actor_roles,
+            audit: op_audit,
+        } = op;
         if !may_manage_user(&actor_roles, &self.roles_of(tenant, user).await?) {
             return Err(AppError::Forbidden(
                 "Insufficient privileges to restore this user.".into(),
             ));
         }
-        let audit = ctx
-            .audit(
-                self,
-                AuditCategory::UserManagement,
-                "Restore user",
-                "Update",
-            )
-            .target("User", user, None);
+        let audit = op_audit.target("User", user, None);
         Ok(self.store.restore_user(tenant, user, &audit).await?)
     }
 }
@@ -239,21 +242,18 @@ impl App {
         tenant: TenantId,
         assignment: &portico_domain::role::RoleAssignment,
     ) -> Result<(), AppError> {
-        self.authorize(
-            ctx,
-            tenant,
-            Action::ManageRoles,
-            "Add member to role",
-            AuditCategory::RoleManagement,
-        )
-        .await?;
-        let audit = ctx
-            .audit(
-                self,
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageRoles,
                 AuditCategory::RoleManagement,
                 "Add member to role",
                 "Assign",
             )
+            .await?;
+        let audit = op
+            .audit
             .target("User", assignment.principal.id, None)
             .modified(
                 "Role.DisplayName",
