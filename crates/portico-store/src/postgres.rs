@@ -3,7 +3,7 @@
 use crate::StoreError;
 use crate::backend::{Backend, HasDb, PoolSettings, PoolStats};
 use crate::migrate::{self, SchemaStatus};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use std::str::FromStr;
 
 /// A store on a PostgreSQL database.
@@ -26,6 +26,11 @@ impl PgStore {
         pool: PoolSettings,
     ) -> Result<Self, StoreError> {
         let mut options = PgConnectOptions::from_str(url)?.application_name("portico");
+        // TLS to a server on this machine protects nothing and costs a handshake per
+        // connection; without an explicit sslmode, loopback connections are plain TCP.
+        if !url.contains("sslmode=") && is_loopback(options.get_host()) {
+            options = options.ssl_mode(PgSslMode::Disable);
+        }
         if let Some(schema) = schema {
             options = options.options([("search_path", schema)]);
         }
@@ -87,6 +92,28 @@ impl PgStore {
             size: self.pool.size(),
             idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
             max: self.max,
+        }
+    }
+}
+
+/// Whether a PostgreSQL host names this machine (or a Unix socket directory).
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.starts_with('/')
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_hosts() {
+        for h in ["localhost", "127.0.0.1", "::1", "/var/run/postgresql"] {
+            assert!(super::is_loopback(h), "{h}");
+        }
+        for h in ["db.internal", "10.0.0.5", "192.168.1.10"] {
+            assert!(!super::is_loopback(h), "{h}");
         }
     }
 }
