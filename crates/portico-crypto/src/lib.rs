@@ -2,6 +2,8 @@
 //! constant-time comparison. Pure functions: callers decide where CPU-heavy work runs
 //! (`portico-app` hashes passwords off the async runtime with bounded parallelism).
 
+pub mod jws;
+pub mod master;
 pub mod password;
 pub mod secret;
 
@@ -17,4 +19,13 @@ pub enum CryptoError {
     /// The hashing primitive failed.
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// A master key is malformed.
+    #[error("invalid master key: {0}")]
+    MasterKey(String),
+    /// Sealed data could not be opened (wrong master key, or tampered data).
+    #[error("cannot decrypt {0}: wrong master key or damaged data")]
+    Unseal(String),
+    /// A signing key could not be generated, parsed or used.
+    #[error("signing key error: {0}")]
+    SigningKey(String),
 }

@@ -1,0 +1,196 @@
+//! Token signing keys and compact JWS. Key pairs are parsed once and kept; signing builds the
+//! `header.payload.signature` string directly (re-parsing a private key per signature would
+//! cost more than the signature itself).
+
+use crate::CryptoError;
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+/// JWS algorithms Portico signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (what Entra uses).
+    Rs256,
+}
+
+impl Algorithm {
+    /// The JOSE name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rs256 => "RS256",
+        }
+    }
+
+    /// Parses the JOSE name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        (s == "RS256").then_some(Self::Rs256)
+    }
+}
+
+/// A parsed signing key pair with its key id.
+pub struct SigningKey {
+    kid: String,
+    alg: Algorithm,
+    pair: KeyPair,
+    /// `{"typ":"JWT","alg":..,"kid":..}` already base64url-encoded, followed by '.'.
+    header_prefix: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl SigningKey {
+    /// Generates an RSA-2048 key; its id is the base64url SHA-256 thumbprint of its public JWK
+    /// (RFC 7638), so the id is stable and derived from the key.
+    pub fn generate_rs256() -> Result<Self, CryptoError> {
+        let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| CryptoError::SigningKey("RSA key generation failed".into()))?;
+        Self::from_pair(pair, None)
+    }
+
+    /// Restores a key from its PKCS#8 DER and id.
+    pub fn from_pkcs8(kid: &str, alg: Algorithm, der: &[u8]) -> Result<Self, CryptoError> {
+        let pair = match alg {
+            Algorithm::Rs256 => KeyPair::from_pkcs8(der).map_err(|e| CryptoError::SigningKey(format!("key {kid} is not a valid RSA PKCS#8 key: {e}")))?,
+        };
+        Self::from_pair(pair, Some(kid.to_owned()))
+    }
+
+    fn from_pair(pair: KeyPair, kid: Option<String>) -> Result<Self, CryptoError> {
+        let kid = match kid {
+            Some(k) => k,
+            None => {
+                let (n, e) = public_components(&pair);
+                // RFC 7638: members in lexicographic order, no whitespace.
+                let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+                b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()).as_ref())
+            }
+        };
+        let header = json!({ "typ": "JWT", "alg": "RS256", "kid": kid });
+        let header_prefix = format!("{}.", b64(header.to_string().as_bytes()));
+        Ok(Self { kid, alg: Algorithm::Rs256, pair, header_prefix })
+    }
+
+    /// The key id (`kid`).
+    #[must_use]
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The algorithm.
+    #[must_use]
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The private key as PKCS#8 DER (to be sealed before storage).
+    pub fn to_pkcs8(&self) -> Result<Vec<u8>, CryptoError> {
+        let der = self.pair.as_der().map_err(|_| CryptoError::SigningKey("cannot encode the private key".into()))?;
+        Ok(der.as_ref().to_vec())
+    }
+
+    /// The public JWK as published in JWKS: `kty`, `use`, `kid`, `alg`, `n`, `e`.
+    #[must_use]
+    pub fn public_jwk(&self) -> Value {
+        let (n, e) = public_components(&self.pair);
+        json!({ "kty": "RSA", "use": "sig", "kid": self.kid, "alg": self.alg.as_str(), "n": n, "e": e })
+    }
+
+    /// Signs `claims` as a compact JWS (a JWT).
+    pub fn sign_jwt(&self, claims: &Value) -> Result<String, CryptoError> {
+        let mut out = String::with_capacity(self.header_prefix.len() + 700);
+        out.push_str(&self.header_prefix);
+        out.push_str(&b64(claims.to_string().as_bytes()));
+        let mut sig = vec![0u8; self.pair.public_modulus_len()];
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        self.pair
+            .sign(&RSA_PKCS1_SHA256, &rng, out.as_bytes(), &mut sig)
+            .map_err(|_| CryptoError::SigningKey("signing failed".into()))?;
+        out.push('.');
+        out.push_str(&b64(&sig));
+        Ok(out)
+    }
+}
+
+fn public_components(pair: &KeyPair) -> (String, String) {
+    let public = pair.public_key();
+    (b64(public.modulus().big_endian_without_leading_zero()), b64(public.exponent().big_endian_without_leading_zero()))
+}
+
+/// Verifies an RS256 compact JWS against a public JWK and returns its claims. Refuses any
+/// other `alg` (including `none` and HMAC), a `kid` that does not match, and malformed input.
+pub fn verify_rs256(token: &str, jwk: &Value) -> Result<Value, CryptoError> {
+    let bad = |m: &str| CryptoError::SigningKey(m.to_owned());
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("not a compact JWS"));
+    };
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).map_err(|_| bad("bad header encoding"))?).map_err(|_| bad("bad header"))?;
+    if header.get("alg").and_then(Value::as_str) != Some("RS256") {
+        return Err(bad("unexpected alg"));
+    }
+    if header.get("kid") != jwk.get("kid") {
+        return Err(bad("kid mismatch"));
+    }
+    let field = |k: &str| -> Result<Vec<u8>, CryptoError> {
+        let v = jwk.get(k).and_then(Value::as_str).ok_or_else(|| bad("incomplete JWK"))?;
+        URL_SAFE_NO_PAD.decode(v).map_err(|_| bad("bad JWK"))
+    };
+    let (n, e) = (field("n")?, field("e")?);
+    let public = aws_lc_rs::rsa::PublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
+    let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad("bad signature encoding"))?;
+    let signed = token.get(..h.len() + 1 + p.len()).ok_or_else(|| bad("not a compact JWS"))?;
+    public.verify(&RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &sig).map_err(|_| bad("bad signature"))?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).map_err(|_| bad("bad payload encoding"))?).map_err(|_| bad("bad payload"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_verifiable_jwts_and_round_trips_through_pkcs8() {
+        let key = SigningKey::generate_rs256().unwrap();
+        assert_eq!(key.kid().len(), 43, "base64url SHA-256 thumbprint");
+        let claims = json!({ "aud": "api://x", "tid": "t", "n": 1 });
+        let jwt = key.sign_jwt(&claims).unwrap();
+        let jwk = key.public_jwk();
+        assert_eq!(jwk["kty"], "RSA");
+        assert_eq!(verify_rs256(&jwt, &jwk).unwrap(), claims);
+
+        let restored = SigningKey::from_pkcs8(key.kid(), Algorithm::Rs256, &key.to_pkcs8().unwrap()).unwrap();
+        assert_eq!(restored.public_jwk(), jwk);
+        assert_eq!(verify_rs256(&restored.sign_jwt(&claims).unwrap(), &jwk).unwrap(), claims);
+    }
+
+    #[test]
+    fn verification_refuses_forgeries() {
+        let key = SigningKey::generate_rs256().unwrap();
+        let other = SigningKey::generate_rs256().unwrap();
+        let jwt = key.sign_jwt(&json!({ "sub": "a" })).unwrap();
+        assert!(verify_rs256(&jwt, &other.public_jwk()).is_err(), "wrong key");
+        let (h, rest) = jwt.split_once('.').unwrap();
+        let (_, sig) = rest.split_once('.').unwrap();
+        let forged = format!("{h}.{}.{sig}", b64(br#"{"sub":"admin"}"#));
+        assert!(verify_rs256(&forged, &key.public_jwk()).is_err(), "payload swapped");
+        let none = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(br#"{"sub":"a"}"#));
+        assert!(verify_rs256(&none, &key.public_jwk()).is_err(), "alg none");
+        let hs = format!("{}.{}.{sig}", b64(br#"{"alg":"HS256"}"#), b64(br#"{"sub":"a"}"#));
+        assert!(verify_rs256(&hs, &key.public_jwk()).is_err(), "HMAC");
+        assert!(verify_rs256("a.b", &key.public_jwk()).is_err());
+        assert!(verify_rs256("a.b.c.d", &key.public_jwk()).is_err());
+        assert!(SigningKey::from_pkcs8("k", Algorithm::Rs256, b"not der").is_err());
+    }
+}
