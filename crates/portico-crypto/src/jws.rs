@@ -44,7 +44,10 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,14 +59,17 @@ impl SigningKey {
     /// Generates an RSA-2048 key; its id is the base64url SHA-256 thumbprint of its public JWK
     /// (RFC 7638), so the id is stable and derived from the key.
     pub fn generate_rs256() -> Result<Self, CryptoError> {
-        let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| CryptoError::SigningKey("RSA key generation failed".into()))?;
+        let pair = KeyPair::generate(KeySize::Rsa2048)
+            .map_err(|_| CryptoError::SigningKey("RSA key generation failed".into()))?;
         Self::from_pair(pair, None)
     }
 
     /// Restores a key from its PKCS#8 DER and id.
     pub fn from_pkcs8(kid: &str, alg: Algorithm, der: &[u8]) -> Result<Self, CryptoError> {
         let pair = match alg {
-            Algorithm::Rs256 => KeyPair::from_pkcs8(der).map_err(|e| CryptoError::SigningKey(format!("key {kid} is not a valid RSA PKCS#8 key: {e}")))?,
+            Algorithm::Rs256 => KeyPair::from_pkcs8(der).map_err(|e| {
+                CryptoError::SigningKey(format!("key {kid} is not a valid RSA PKCS#8 key: {e}"))
+            })?,
         };
         Self::from_pair(pair, Some(kid.to_owned()))
     }
@@ -75,12 +81,20 @@ impl SigningKey {
                 let (n, e) = public_components(&pair);
                 // RFC 7638: members in lexicographic order, no whitespace.
                 let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
-                b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()).as_ref())
+                b64(
+                    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes())
+                        .as_ref(),
+                )
             }
         };
         let header = json!({ "typ": "JWT", "alg": "RS256", "kid": kid });
         let header_prefix = format!("{}.", b64(header.to_string().as_bytes()));
-        Ok(Self { kid, alg: Algorithm::Rs256, pair, header_prefix })
+        Ok(Self {
+            kid,
+            alg: Algorithm::Rs256,
+            pair,
+            header_prefix,
+        })
     }
 
     /// The key id (`kid`).
@@ -97,7 +111,10 @@ impl SigningKey {
 
     /// The private key as PKCS#8 DER (to be sealed before storage).
     pub fn to_pkcs8(&self) -> Result<Vec<u8>, CryptoError> {
-        let der = self.pair.as_der().map_err(|_| CryptoError::SigningKey("cannot encode the private key".into()))?;
+        let der = self
+            .pair
+            .as_der()
+            .map_err(|_| CryptoError::SigningKey("cannot encode the private key".into()))?;
         Ok(der.as_ref().to_vec())
     }
 
@@ -126,7 +143,10 @@ impl SigningKey {
 
 fn public_components(pair: &KeyPair) -> (String, String) {
     let public = pair.public_key();
-    (b64(public.modulus().big_endian_without_leading_zero()), b64(public.exponent().big_endian_without_leading_zero()))
+    (
+        b64(public.modulus().big_endian_without_leading_zero()),
+        b64(public.exponent().big_endian_without_leading_zero()),
+    )
 }
 
 /// Verifies an RS256 compact JWS against a public JWK and returns its claims. Refuses any
@@ -134,10 +154,17 @@ fn public_components(pair: &KeyPair) -> (String, String) {
 pub fn verify_rs256(token: &str, jwk: &Value) -> Result<Value, CryptoError> {
     let bad = |m: &str| CryptoError::SigningKey(m.to_owned());
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(bad("not a compact JWS"));
     };
-    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).map_err(|_| bad("bad header encoding"))?).map_err(|_| bad("bad header"))?;
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(h)
+            .map_err(|_| bad("bad header encoding"))?,
+    )
+    .map_err(|_| bad("bad header"))?;
     if header.get("alg").and_then(Value::as_str) != Some("RS256") {
         return Err(bad("unexpected alg"));
     }
@@ -145,15 +172,32 @@ pub fn verify_rs256(token: &str, jwk: &Value) -> Result<Value, CryptoError> {
         return Err(bad("kid mismatch"));
     }
     let field = |k: &str| -> Result<Vec<u8>, CryptoError> {
-        let v = jwk.get(k).and_then(Value::as_str).ok_or_else(|| bad("incomplete JWK"))?;
+        let v = jwk
+            .get(k)
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("incomplete JWK"))?;
         URL_SAFE_NO_PAD.decode(v).map_err(|_| bad("bad JWK"))
     };
     let (n, e) = (field("n")?, field("e")?);
-    let public = aws_lc_rs::rsa::PublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
-    let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad("bad signature encoding"))?;
-    let signed = token.get(..h.len() + 1 + p.len()).ok_or_else(|| bad("not a compact JWS"))?;
-    public.verify(&RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &sig).map_err(|_| bad("bad signature"))?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).map_err(|_| bad("bad payload encoding"))?).map_err(|_| bad("bad payload"))
+    let public = aws_lc_rs::rsa::PublicKeyComponents {
+        n: n.as_slice(),
+        e: e.as_slice(),
+    };
+    let sig = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| bad("bad signature encoding"))?;
+    let signed = token
+        .get(..h.len() + 1 + p.len())
+        .ok_or_else(|| bad("not a compact JWS"))?;
+    public
+        .verify(&RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &sig)
+        .map_err(|_| bad("bad signature"))?;
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(p)
+            .map_err(|_| bad("bad payload encoding"))?,
+    )
+    .map_err(|_| bad("bad payload"))
 }
 
 #[cfg(test)]
@@ -170,9 +214,13 @@ mod tests {
         assert_eq!(jwk["kty"], "RSA");
         assert_eq!(verify_rs256(&jwt, &jwk).unwrap(), claims);
 
-        let restored = SigningKey::from_pkcs8(key.kid(), Algorithm::Rs256, &key.to_pkcs8().unwrap()).unwrap();
+        let restored =
+            SigningKey::from_pkcs8(key.kid(), Algorithm::Rs256, &key.to_pkcs8().unwrap()).unwrap();
         assert_eq!(restored.public_jwk(), jwk);
-        assert_eq!(verify_rs256(&restored.sign_jwt(&claims).unwrap(), &jwk).unwrap(), claims);
+        assert_eq!(
+            verify_rs256(&restored.sign_jwt(&claims).unwrap(), &jwk).unwrap(),
+            claims
+        );
     }
 
     #[test]
@@ -180,14 +228,24 @@ mod tests {
         let key = SigningKey::generate_rs256().unwrap();
         let other = SigningKey::generate_rs256().unwrap();
         let jwt = key.sign_jwt(&json!({ "sub": "a" })).unwrap();
-        assert!(verify_rs256(&jwt, &other.public_jwk()).is_err(), "wrong key");
+        assert!(
+            verify_rs256(&jwt, &other.public_jwk()).is_err(),
+            "wrong key"
+        );
         let (h, rest) = jwt.split_once('.').unwrap();
         let (_, sig) = rest.split_once('.').unwrap();
         let forged = format!("{h}.{}.{sig}", b64(br#"{"sub":"admin"}"#));
-        assert!(verify_rs256(&forged, &key.public_jwk()).is_err(), "payload swapped");
+        assert!(
+            verify_rs256(&forged, &key.public_jwk()).is_err(),
+            "payload swapped"
+        );
         let none = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(br#"{"sub":"a"}"#));
         assert!(verify_rs256(&none, &key.public_jwk()).is_err(), "alg none");
-        let hs = format!("{}.{}.{sig}", b64(br#"{"alg":"HS256"}"#), b64(br#"{"sub":"a"}"#));
+        let hs = format!(
+            "{}.{}.{sig}",
+            b64(br#"{"alg":"HS256"}"#),
+            b64(br#"{"sub":"a"}"#)
+        );
         assert!(verify_rs256(&hs, &key.public_jwk()).is_err(), "HMAC");
         assert!(verify_rs256("a.b", &key.public_jwk()).is_err());
         assert!(verify_rs256("a.b.c.d", &key.public_jwk()).is_err());

@@ -26,7 +26,8 @@ impl MasterKey {
     /// A fresh random key, returned with its base64 text (to store in a 0600 file or a secret).
     pub fn generate() -> Result<(Self, String), CryptoError> {
         let mut bytes = [0u8; 32];
-        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CryptoError::MasterKey("no randomness".into()))?;
+        aws_lc_rs::rand::fill(&mut bytes)
+            .map_err(|_| CryptoError::MasterKey("no randomness".into()))?;
         let text = STANDARD.encode(bytes);
         Ok((Self::from_bytes(&bytes)?, text))
     }
@@ -37,15 +38,23 @@ impl MasterKey {
         let bytes = STANDARD
             .decode(t)
             .or_else(|_| URL_SAFE_NO_PAD.decode(t.trim_end_matches('=')))
-            .map_err(|_| CryptoError::MasterKey("not base64; generate one with: head -c 32 /dev/urandom | base64".into()))?;
+            .map_err(|_| {
+                CryptoError::MasterKey(
+                    "not base64; generate one with: head -c 32 /dev/urandom | base64".into(),
+                )
+            })?;
         if bytes.len() != 32 {
-            return Err(CryptoError::MasterKey(format!("must be 32 bytes (44 base64 characters), got {} bytes", bytes.len())));
+            return Err(CryptoError::MasterKey(format!(
+                "must be 32 bytes (44 base64 characters), got {} bytes",
+                bytes.len()
+            )));
         }
         Self::from_bytes(&bytes)
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
-        let key = RandomizedNonceKey::new(&AES_256_GCM, bytes).map_err(|_| CryptoError::MasterKey("rejected by AES-256-GCM".into()))?;
+        let key = RandomizedNonceKey::new(&AES_256_GCM, bytes)
+            .map_err(|_| CryptoError::MasterKey("rejected by AES-256-GCM".into()))?;
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
         let fingerprint = URL_SAFE_NO_PAD.encode(digest.as_ref().get(..6).unwrap_or_default());
         Ok(Self { key, fingerprint })
@@ -79,7 +88,10 @@ impl MasterKey {
         }
         let mut ciphertext = raw.split_off(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(&raw).map_err(|_| fail())?;
-        let plain = self.key.open_in_place(nonce, Aad::from(context.as_bytes()), &mut ciphertext).map_err(|_| fail())?;
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut ciphertext)
+            .map_err(|_| fail())?;
         Ok(plain.to_vec())
     }
 }
@@ -97,15 +109,25 @@ mod tests {
         assert!(sealed.starts_with("v1."));
         assert!(!sealed.contains("private"));
         assert_eq!(again.open(&sealed, "kid-1").unwrap(), b"private key bytes");
-        assert!(matches!(again.open(&sealed, "kid-2"), Err(CryptoError::Unseal(_))), "bound to its context");
+        assert!(
+            matches!(again.open(&sealed, "kid-2"), Err(CryptoError::Unseal(_))),
+            "bound to its context"
+        );
         let (other, _) = MasterKey::generate().unwrap();
-        assert!(other.open(&sealed, "kid-1").is_err(), "another master key cannot open it");
+        assert!(
+            other.open(&sealed, "kid-1").is_err(),
+            "another master key cannot open it"
+        );
         let mut tampered = sealed.clone();
         tampered.push('A');
         assert!(key.open(&tampered, "kid-1").is_err());
         assert!(key.open("v1.", "kid-1").is_err());
         assert!(key.open("garbage", "kid-1").is_err());
-        assert_ne!(key.seal(b"x", "c").unwrap(), key.seal(b"x", "c").unwrap(), "random nonces");
+        assert_ne!(
+            key.seal(b"x", "c").unwrap(),
+            key.seal(b"x", "c").unwrap(),
+            "random nonces"
+        );
     }
 
     #[test]
@@ -113,6 +135,9 @@ mod tests {
         assert!(MasterKey::from_base64("not base64 !!").is_err());
         assert!(MasterKey::from_base64(&STANDARD.encode([0u8; 16])).is_err());
         assert!(MasterKey::from_base64(&URL_SAFE_NO_PAD.encode([7u8; 32])).is_ok());
-        assert!(!format!("{:?}", MasterKey::generate().unwrap().0).contains('='), "Debug shows only a fingerprint");
+        assert!(
+            !format!("{:?}", MasterKey::generate().unwrap().0).contains('='),
+            "Debug shows only a fingerprint"
+        );
     }
 }

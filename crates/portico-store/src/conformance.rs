@@ -1232,3 +1232,52 @@ pub async fn timestamps_keep_microseconds_and_order(store: Arc<dyn Store>) {
         "the instant survives whatever the offset"
     );
 }
+
+pub async fn signing_keys_rotate_and_expire(store: Arc<dyn Store>) {
+    let t0 = now();
+    let key = |kid: &str, activates: OffsetDateTime| crate::StoredKey {
+        kid: kid.into(),
+        alg: "RS256".into(),
+        public_jwk: format!(r#"{{"kid":"{kid}"}}"#),
+        private_sealed: "v1.sealed".into(),
+        created_at: t0,
+        activates_at: activates,
+        retires_at: None,
+        expires_at: None,
+    };
+    store.insert_signing_key(&key("k1", t0)).await.unwrap();
+    assert_eq!(
+        conflict_name(store.insert_signing_key(&key("k1", t0)).await.unwrap_err()),
+        constraint::PRIMARY_KEY
+    );
+    let next = t0 + time::Duration::hours(1);
+    let mut k2 = key("k2", next);
+    k2.created_at = t0 + time::Duration::seconds(1);
+    store.insert_signing_key(&k2).await.unwrap();
+    let expires = next + time::Duration::hours(24);
+    assert_eq!(
+        store
+            .retire_signing_keys("k2", next, expires)
+            .await
+            .unwrap(),
+        1
+    );
+    let keys = store.list_signing_keys(t0).await.unwrap();
+    assert_eq!(
+        keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),
+        ["k1", "k2"]
+    );
+    assert_eq!(keys[0].retires_at, Some(next));
+    assert_eq!(keys[0].expires_at, Some(expires));
+    assert_eq!(keys[1], k2, "the new key is untouched and round-trips");
+    assert_eq!(store.retire_signing_keys("k2", next, expires).await.unwrap(), 0, "retiring again changes nothing");
+    assert_eq!(store.list_signing_keys(t0).await.unwrap(), keys);
+    let later = expires + time::Duration::seconds(1);
+    assert_eq!(
+        store.list_signing_keys(later).await.unwrap().len(),
+        1,
+        "expired keys leave the list"
+    );
+    assert_eq!(store.delete_expired_signing_keys(later).await.unwrap(), 1);
+    assert_eq!(store.delete_expired_signing_keys(later).await.unwrap(), 0);
+}

@@ -43,6 +43,7 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
         constraint::GROUP_OWNER,
     ),
     ("domains.name", constraint::DOMAIN_VERIFIED),
+    ("signing_keys.kid", constraint::PRIMARY_KEY),
     ("applications.app_id", constraint::APPLICATION_APP_ID),
     (
         "service_principals.tenant_id, service_principals.app_id",

@@ -13,6 +13,7 @@ mod audit;
 mod backend;
 mod error;
 mod groups;
+mod keys;
 mod lib_support;
 mod migrate;
 mod postgres;
@@ -35,6 +36,7 @@ pub use audit::AuditStore;
 pub use backend::{Backend, DatabaseTarget, PoolSettings, PoolStats};
 pub use error::{StoreError, constraint};
 pub use groups::GroupStore;
+pub use keys::{KeyStore, StoredKey};
 pub use migrate::{SchemaStatus, latest_version};
 pub use postgres::PgStore;
 pub use roles::RoleStore;
@@ -51,6 +53,7 @@ pub trait Store:
     + ApplicationStore
     + RoleStore
     + AuditStore
+    + KeyStore
     + Send
     + Sync
     + 'static

@@ -8,16 +8,30 @@ use std::borrow::Cow;
 
 type Embedded = (i64, &'static str, &'static str);
 
-const SQLITE: &[Embedded] = &[(
-    1,
-    "directory",
-    include_str!("../migrations/sqlite/0001_directory.sql"),
-)];
-const POSTGRES: &[Embedded] = &[(
-    1,
-    "directory",
-    include_str!("../migrations/postgres/0001_directory.sql"),
-)];
+const SQLITE: &[Embedded] = &[
+    (
+        1,
+        "directory",
+        include_str!("../migrations/sqlite/0001_directory.sql"),
+    ),
+    (
+        2,
+        "signing keys",
+        include_str!("../migrations/sqlite/0002_signing_keys.sql"),
+    ),
+];
+const POSTGRES: &[Embedded] = &[
+    (
+        1,
+        "directory",
+        include_str!("../migrations/postgres/0001_directory.sql"),
+    ),
+    (
+        2,
+        "signing keys",
+        include_str!("../migrations/postgres/0002_signing_keys.sql"),
+    ),
+];
 
 /// The migrator for a backend.
 pub(crate) fn migrator(backend: Backend) -> Migrator {

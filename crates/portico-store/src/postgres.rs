@@ -124,4 +124,5 @@ crate::groups::group_store_impl!(PgStore);
 crate::applications::application_store_impl!(PgStore);
 crate::roles::role_store_impl!(PgStore);
 crate::audit::audit_store_impl!(PgStore);
+crate::keys::key_store_impl!(PgStore);
 crate::lib_support::store_impl!(PgStore);

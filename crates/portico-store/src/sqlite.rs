@@ -101,4 +101,5 @@ crate::groups::group_store_impl!(SqliteStore);
 crate::applications::application_store_impl!(SqliteStore);
 crate::roles::role_store_impl!(SqliteStore);
 crate::audit::audit_store_impl!(SqliteStore);
+crate::keys::key_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

@@ -1,0 +1,13 @@
+-- Token signing keys (deployment-wide, as Entra's are shared by all tenants). The private part
+-- is sealed under the master key. A key is published in JWKS from creation until expires_at,
+-- and signs from activates_at until retires_at.
+CREATE TABLE signing_keys (
+    kid            TEXT PRIMARY KEY,
+    alg            TEXT NOT NULL,
+    public_jwk     TEXT NOT NULL,
+    private_sealed TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    activates_at   TEXT NOT NULL,
+    retires_at     TEXT,
+    expires_at     TEXT
+);
