@@ -10,6 +10,7 @@ pub mod domains;
 pub mod error;
 pub mod groups;
 pub mod jobs;
+pub mod keys;
 pub mod passwords;
 pub mod tenants;
 pub mod users;
@@ -40,6 +41,8 @@ pub struct App {
     pub passwords: passwords::PasswordService,
     /// DNS TXT lookups for domain verification.
     pub dns: Arc<dyn dns::TxtResolver>,
+    /// The master key and cached token signing keys.
+    pub keys: Arc<keys::KeyRing>,
     /// Settings.
     pub config: AppConfig,
 }

@@ -27,6 +27,9 @@ use portico_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The master key the test apps share (base64 of 32 bytes).
+const MASTER: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 const FAST: PasswordParams = PasswordParams {
     memory_kib: 8 * 1024,
     iterations: 1,
@@ -49,6 +52,9 @@ fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
         clock: clock.clone(),
         passwords: PasswordService::new(FAST, 2),
         dns: Arc::new(StaticResolver(records)),
+        keys: Arc::new(portico_app::keys::KeyRing::new(
+            portico_crypto::master::MasterKey::from_base64(MASTER).unwrap(),
+        )),
         config: AppConfig {
             tenant_domain_suffix: "onportico.test".into(),
             public_url: "http://127.0.0.1:8080".into(),
@@ -669,7 +675,89 @@ async fn privileged_actions_need_privileged_actors(store: Arc<dyn Store>) {
     ));
 }
 
+async fn signing_keys_are_created_rotated_and_shared(store: Arc<dyn Store>) {
+    let (app, clock) = app(store.clone(), &[]);
+    app.ensure_signing_key().await.unwrap();
+    app.ensure_signing_key().await.unwrap();
+    let keys = app.list_signing_keys().await.unwrap();
+    assert_eq!(
+        keys.len(),
+        1,
+        "ensure creates a key only when none can sign"
+    );
+    assert_eq!(keys[0].1, portico_app::keys::KeyState::Active);
+    assert!(
+        !keys[0].0.private_sealed.contains("MII"),
+        "the private key is sealed, not stored as DER/PEM"
+    );
+    let first = app.signing_key().await.unwrap();
+    let jwt = first.sign_jwt(&serde_json::json!({"sub": "x"})).unwrap();
+    let jwks = app.jwks().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert!(portico_crypto::jws::verify_rs256(&jwt, &jwks["keys"][0]).is_ok());
+
+    let next = app
+        .rotate_signing_key(time::Duration::hours(24))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.signing_key().await.unwrap().kid(),
+        first.kid(),
+        "a new key is published before it signs"
+    );
+    let jwks = app.jwks().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+
+    // Another replica (same store, same master key, its own cache), a day later.
+    let replica = App {
+        keys: Arc::new(portico_app::keys::KeyRing::new(
+            portico_crypto::master::MasterKey::from_base64(MASTER).unwrap(),
+        )),
+        ..app.clone()
+    };
+    clock.advance(time::Duration::hours(25));
+    assert_eq!(
+        replica.signing_key().await.unwrap().kid(),
+        next,
+        "the new key signs once active"
+    );
+    assert_eq!(
+        replica.jwks().await.unwrap()["keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "the old key stays published"
+    );
+    clock.advance(time::Duration::hours(24));
+    let fresh = App {
+        keys: Arc::new(portico_app::keys::KeyRing::new(
+            portico_crypto::master::MasterKey::from_base64(MASTER).unwrap(),
+        )),
+        ..app.clone()
+    };
+    assert_eq!(
+        fresh.jwks().await.unwrap()["keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "and leaves once its tokens expired"
+    );
+
+    // A replica with another master key cannot sign, and says why.
+    let stranger = App {
+        keys: Arc::new(portico_app::keys::KeyRing::new(
+            portico_crypto::master::MasterKey::generate().unwrap().0,
+        )),
+        ..app.clone()
+    };
+    let e = stranger.signing_key().await.unwrap_err();
+    assert!(e.to_string().contains("master key"), "{e}");
+}
+
 portico_store::backend_tests!(
+    signing_keys_are_created_rotated_and_shared,
     privileged_actions_need_privileged_actors,
     bootstrap_creates_one_tenant_and_a_global_admin_once,
     operator_supplied_password_is_not_forced_or_echoed,

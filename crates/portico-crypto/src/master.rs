@@ -118,7 +118,7 @@ mod tests {
             other.open(&sealed, "kid-1").is_err(),
             "another master key cannot open it"
         );
-        let mut tampered = sealed.clone();
+        let mut tampered = sealed;
         tampered.push('A');
         assert!(key.open(&tampered, "kid-1").is_err());
         assert!(key.open("v1.", "kid-1").is_err());

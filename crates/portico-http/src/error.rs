@@ -113,6 +113,26 @@ pub struct OAuthError {
     pub description: String,
 }
 
+impl From<AppError> for OAuthError {
+    fn from(e: AppError) -> Self {
+        let (status, _) = classify(&e);
+        if status.is_server_error() {
+            tracing::error!(error = %e, "request failed");
+        }
+        let error = match &e {
+            AppError::Unavailable(_) => "temporarily_unavailable",
+            AppError::Internal(_) => "server_error",
+            AppError::Forbidden(_) => "unauthorized_client",
+            _ => "invalid_request",
+        };
+        Self {
+            status,
+            error,
+            description: public_message(&e),
+        }
+    }
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.error, "error_description": self.description, "timestamp": now_rfc3339() });

@@ -7,6 +7,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod oidc;
 
 use axum::Router;
 use axum::routing::get;
@@ -44,6 +45,11 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(oidc::discovery::openid_configuration),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(oidc::discovery::keys))
         .fallback(error::not_found)
         .with_state(state.clone());
     middleware::wrap(routes, state, settings)

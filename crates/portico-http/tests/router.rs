@@ -34,6 +34,9 @@ fn state(store: Arc<dyn Store>) -> AppState {
             1,
         ),
         dns: Arc::new(portico_app::dns::StaticResolver::default()),
+        keys: Arc::new(portico_app::keys::KeyRing::new(
+            portico_crypto::master::MasterKey::generate().unwrap().0,
+        )),
         config: AppConfig {
             tenant_domain_suffix: "onportico.test".into(),
             public_url: "http://127.0.0.1".into(),
@@ -220,7 +223,99 @@ async fn panics_and_timeouts_answer_graph_errors_and_are_counted(store: Arc<dyn 
     );
 }
 
+async fn discovery_and_keys_per_tenant(store: Arc<dyn Store>) {
+    let st = state(store);
+    st.app
+        .bootstrap("Contoso", Some("Automation-Passw0rd"))
+        .await
+        .unwrap();
+    st.app.ensure_signing_key().await.unwrap();
+    let tenant = st.app.list_tenants().await.unwrap().remove(0);
+    let app = router(st.clone(), HttpSettings::default());
+    for segment in [
+        tenant.id.to_string(),
+        "contoso.onportico.test".to_owned(),
+        "CONTOSO.onportico.test".to_owned(),
+    ] {
+        let (status, headers, body) = call(
+            &app,
+            get(&format!("/{segment}/v2.0/.well-known/openid-configuration")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{segment}: {body}");
+        assert_eq!(headers["cache-control"], "public, max-age=3600");
+        let doc: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            doc["issuer"],
+            format!("http://127.0.0.1/{}/v2.0", tenant.id),
+            "the issuer always names the tenant id"
+        );
+        assert_eq!(
+            doc["jwks_uri"],
+            format!("http://127.0.0.1/{}/discovery/v2.0/keys", tenant.id)
+        );
+        assert_eq!(
+            doc["id_token_signing_alg_values_supported"],
+            serde_json::json!(["RS256"])
+        );
+    }
+    let (_, _, body) = call(&app, get("/common/v2.0/.well-known/openid-configuration")).await;
+    let common: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(common["issuer"], "http://127.0.0.1/{tenantid}/v2.0");
+    assert_eq!(
+        common["jwks_uri"],
+        "http://127.0.0.1/common/discovery/v2.0/keys"
+    );
+
+    let (status, _, body) = call(&app, get(&format!("/{}/discovery/v2.0/keys", tenant.id))).await;
+    assert_eq!(status, StatusCode::OK);
+    let jwks: Value = serde_json::from_str(&body).unwrap();
+    let key = &jwks["keys"][0];
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["use"].as_str(),
+            key["alg"].as_str()
+        ),
+        (Some("RSA"), Some("sig"), Some("RS256"))
+    );
+    assert!(
+        key.get("d").is_none() && key.get("p").is_none(),
+        "no private parts are published"
+    );
+    let token = st
+        .app
+        .signing_key()
+        .await
+        .unwrap()
+        .sign_jwt(&serde_json::json!({"aud": "x"}))
+        .unwrap();
+    assert!(
+        portico_crypto::jws::verify_rs256(&token, key).is_ok(),
+        "the published key verifies what Portico signs"
+    );
+
+    for bad in [
+        "nope.example",
+        "00000000-0000-0000-0000-000000000000",
+        "%00",
+    ] {
+        let (status, headers, body) = call(&app, get(&format!("/{bad}/discovery/v2.0/keys"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(headers["cache-control"], "no-store");
+        let err: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(err["error"], "invalid_tenant");
+        assert!(
+            err["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("not found")
+        );
+    }
+}
+
 portico_store::backend_tests!(
+    discovery_and_keys_per_tenant,
     panics_and_timeouts_answer_graph_errors_and_are_counted,
     health_and_readiness,
     metrics_count_requests_by_route_not_by_path,

@@ -1270,7 +1270,14 @@ pub async fn signing_keys_rotate_and_expire(store: Arc<dyn Store>) {
     assert_eq!(keys[0].retires_at, Some(next));
     assert_eq!(keys[0].expires_at, Some(expires));
     assert_eq!(keys[1], k2, "the new key is untouched and round-trips");
-    assert_eq!(store.retire_signing_keys("k2", next, expires).await.unwrap(), 0, "retiring again changes nothing");
+    assert_eq!(
+        store
+            .retire_signing_keys("k2", next, expires)
+            .await
+            .unwrap(),
+        0,
+        "retiring again changes nothing"
+    );
     assert_eq!(store.list_signing_keys(t0).await.unwrap(), keys);
     let later = expires + time::Duration::seconds(1);
     assert_eq!(

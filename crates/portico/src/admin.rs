@@ -3,7 +3,8 @@
 //! the same use cases (and audit) as the API.
 
 use crate::cli::{
-    DomainCommand, GroupCommand, PasswordArgs, RoleCommand, TenantArg, TenantCommand, UserCommand,
+    DomainCommand, GroupCommand, KeysCommand, PasswordArgs, RoleCommand, TenantArg, TenantCommand,
+    UserCommand,
 };
 use crate::error::CliError;
 use portico_app::domains::Verification;
@@ -447,6 +448,46 @@ pub async fn role_cmd(app: &App, cmd: RoleCommand) -> Result<(), CliError> {
                     a.principal.id
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+/// `portico keys ...`
+pub async fn keys_cmd(app: &App, cmd: KeysCommand) -> Result<(), CliError> {
+    match cmd {
+        KeysCommand::List => {
+            app.ensure_signing_key().await?;
+            for (k, state) in app.list_signing_keys().await? {
+                let when = |t: Option<time::OffsetDateTime>| {
+                    t.map_or_else(|| "-".to_owned(), |t| t.to_string())
+                };
+                out!(
+                    "{}\t{}\t{}\tactivates {}\tretires {}\texpires {}",
+                    k.kid,
+                    k.alg,
+                    state.as_str(),
+                    k.activates_at,
+                    when(k.retires_at),
+                    when(k.expires_at)
+                );
+            }
+        }
+        KeysCommand::Rotate {
+            activate_in_hours,
+            now,
+        } => {
+            app.ensure_signing_key().await?;
+            let delay = if now {
+                time::Duration::ZERO
+            } else {
+                time::Duration::hours(i64::from(activate_in_hours))
+            };
+            let kid = app.rotate_signing_key(delay).await?;
+            out!(
+                "new signing key {kid} is published and starts signing in {} hours",
+                delay.whole_hours()
+            );
         }
     }
     Ok(())

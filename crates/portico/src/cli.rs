@@ -74,6 +74,27 @@ pub enum Command {
     /// Directory roles.
     #[command(subcommand)]
     Role(RoleCommand),
+    /// Token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `portico keys ...`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List published signing keys and their state.
+    List,
+    /// Create a new signing key. It is published at once and starts signing after
+    /// --activate-in-hours (so relying parties fetch it first); the current key then stops
+    /// signing and stays published for 24 hours more.
+    Rotate {
+        /// Hours before the new key starts signing.
+        #[arg(long, default_value_t = 24, conflicts_with = "now")]
+        activate_in_hours: u32,
+        /// Start signing with the new key at once (after a key compromise).
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 /// Which tenant a command acts on.

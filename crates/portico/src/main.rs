@@ -23,6 +23,7 @@ mod cli;
 mod db;
 mod error;
 mod logging;
+mod master;
 mod server;
 mod settings;
 mod tls;
@@ -163,6 +164,7 @@ async fn operator_command(
         Command::Group(c) => admin::group_cmd(&app, c).await,
         Command::Domain(c) => admin::domain_cmd(&app, c).await,
         Command::Role(c) => admin::role_cmd(&app, c).await,
+        Command::Keys(c) => admin::keys_cmd(&app, c).await,
         Command::Serve | Command::CheckConfig => Ok(()),
     }
 }
@@ -186,6 +188,7 @@ pub(crate) fn build_app(
         clock: Arc::new(portico_app::clock::SystemClock),
         passwords: PasswordService::new(v.password_params, v.max_concurrent_hashes),
         dns,
+        keys: Arc::new(portico_app::keys::KeyRing::new(master::load(v)?)),
         config: AppConfig {
             tenant_domain_suffix: v.tenant_domain_suffix.clone(),
             public_url,

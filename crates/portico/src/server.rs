@@ -36,11 +36,6 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
         .migrate()
         .await
         .map_err(|e| CliError::runtime(format!("cannot migrate the database: {e}")))?;
-    tracing::info!(
-        backend = store.backend().as_str(),
-        schema_version = status.applied,
-        "database ready"
-    );
     let app = crate::build_app(&v, store.clone(), public_url.clone())?;
     if let Some(done) = app
         .bootstrap(
@@ -51,6 +46,15 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
     {
         print_bootstrap(&done, &public_url);
     }
+    app.ensure_signing_key().await.map_err(|e| match e {
+        portico_app::AppError::Internal(m) => CliError::runtime(format!("token signing keys: {m}")),
+        other => CliError::runtime(format!("token signing keys: {other}")),
+    })?;
+    tracing::info!(
+        backend = store.backend().as_str(),
+        schema_version = status.applied,
+        "database and signing keys ready"
+    );
 
     let state = AppState {
         app: app.clone(),

@@ -130,6 +130,9 @@ pub struct Settings {
     pub tenant_domain_suffix: String,
     /// Password of the first administrator (automation); generated and shown once when unset.
     pub bootstrap_admin_password: Option<Secret>,
+    /// Base64 of 32 bytes that seal signing keys at rest; when unset, `<data_dir>/master.key`
+    /// is used (created on first start). Replicas must share it.
+    pub master_key: Option<Secret>,
     /// argon2id settings.
     pub password_hashing: PasswordHashing,
     /// Longest a request may take, seconds.
@@ -153,6 +156,7 @@ impl Default for Settings {
             tenant_name: "Default Directory".into(),
             tenant_domain_suffix: "onportico.test".into(),
             bootstrap_admin_password: None,
+            master_key: None,
             password_hashing: PasswordHashing::default(),
             request_timeout_seconds: 30,
             shutdown_timeout_seconds: 20,
@@ -259,6 +263,7 @@ pub struct Validated {
     pub tenant_name: String,
     pub tenant_domain_suffix: String,
     pub bootstrap_admin_password: Option<Secret>,
+    pub master_key: Option<Secret>,
     pub password_params: PasswordParams,
     pub max_concurrent_hashes: usize,
     pub request_timeout: Duration,
@@ -389,6 +394,11 @@ impl Settings {
         {
             errors.push(format!("bootstrap_admin_password: {}", e.message));
         }
+        if let Some(k) = &self.master_key
+            && let Err(e) = portico_crypto::master::MasterKey::from_base64(&k.0)
+        {
+            errors.push(format!("master_key: {e}"));
+        }
         let h = &self.password_hashing;
         let password_params = PasswordParams {
             memory_kib: h.memory_kib,
@@ -429,6 +439,7 @@ impl Settings {
                 tenant_name: self.tenant_name.clone(),
                 tenant_domain_suffix: self.tenant_domain_suffix.to_ascii_lowercase(),
                 bootstrap_admin_password: self.bootstrap_admin_password.clone(),
+                master_key: self.master_key.clone(),
                 password_params,
                 max_concurrent_hashes: if h.max_concurrent == 0 {
                     std::thread::available_parallelism().map_or(2, std::num::NonZero::get)

@@ -77,6 +77,9 @@ fn configuration_errors_name_the_setting() {
         2,
         &[],
     );
+    let mut key = portico(dir.path());
+    key.env("PORTICO_MASTER_KEY", "too-short");
+    fails(key, &["serve"], 2, &["master_key"]);
     let mut env = portico(dir.path());
     env.env("PORTICO_LOG_FORMAT", "xml");
     fails(env, &["serve"], 2, &["log_format", "xml"]);

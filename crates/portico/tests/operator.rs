@@ -289,5 +289,10 @@ fn manage_the_directory_from_the_command_line_while_serving() {
     );
     assert!(server.stop().success());
     let out = ok(cmd(d, &["migrate"]), None);
-    assert!(out.contains("version 1"), "{out}");
+    let versions: Vec<&str> = out
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(versions.len(), 2, "{out}");
+    assert_eq!(versions[0], versions[1], "fully migrated: {out}");
 }

@@ -180,3 +180,65 @@ fn json_logs_carry_the_request_id() {
         "{request_line}"
     );
 }
+
+#[test]
+fn signing_keys_survive_restarts_and_rotate() {
+    let dir = tempfile::tempdir().unwrap();
+    let kid_of = |addr: &str| -> String {
+        let (status, body) = http_get(addr, "/common/discovery/v2.0/keys");
+        assert_eq!(status, 200, "{body}");
+        let jwks: serde_json::Value = serde_json::from_str(&body).unwrap();
+        jwks["keys"][0]["kid"].as_str().unwrap().to_owned()
+    };
+    let server = Server::start(portico(dir.path()));
+    let kid = kid_of(&server.addr);
+    assert!(server.stop().success());
+    let key_file = dir.path().join("master.key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "the master key file is private"
+    );
+
+    let again = Server::start(portico(dir.path()));
+    assert_eq!(kid_of(&again.addr), kid, "the same key after a restart");
+    assert!(again.stop().success());
+
+    let mut rotate = portico(dir.path());
+    rotate.args(["keys", "rotate", "--now"]);
+    let out = run(rotate, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut list = portico(dir.path());
+    list.args(["keys", "list"]);
+    let listed = String::from_utf8_lossy(&run(list, None).stdout).into_owned();
+    assert!(
+        listed.contains(&format!("{kid}\tRS256\tretired")),
+        "{listed}"
+    );
+    assert_eq!(
+        listed.lines().filter(|l| l.contains("\tactive\t")).count(),
+        1,
+        "{listed}"
+    );
+
+    // A different master key cannot open the stored keys: one clear line at start.
+    let mut wrong = portico(dir.path());
+    wrong
+        .env(
+            "PORTICO_MASTER_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let out = run(wrong, None);
+    assert_eq!(out.status.code(), Some(1));
+    let line = one_error_line(&out);
+    assert!(
+        line.contains("master key") && line.contains("master_key"),
+        "{line}"
+    );
+}

@@ -1,0 +1,61 @@
+//! OpenID Provider metadata and the JSON Web Key Set. The metadata lists exactly what Portico
+//! serves today; entries are added as endpoints land.
+
+use super::tenant::TenantScope;
+use crate::AppState;
+use crate::error::OAuthError;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+const CACHE: HeaderValue = HeaderValue::from_static("public, max-age=3600");
+
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`
+pub async fn openid_configuration(
+    State(state): State<AppState>,
+    Path(segment): Path<String>,
+) -> Result<Response, OAuthError> {
+    let scope = TenantScope::resolve(&state, &segment).await?;
+    let base = state.app.config.public_url.trim_end_matches('/');
+    let path_tenant = match &scope {
+        TenantScope::Tenant(t) => t.id.to_string(),
+        TenantScope::Common => "common".to_owned(),
+        TenantScope::Organizations => "organizations".to_owned(),
+    };
+    let mut doc = json!({
+        "issuer": scope.issuer(base),
+        "jwks_uri": format!("{base}/{path_tenant}/discovery/v2.0/keys"),
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "subject_types_supported": ["pairwise"],
+        "cloud_instance_name": host_of(base),
+        "msgraph_host": host_of(base),
+    });
+    if let (TenantScope::Tenant(t), Some(map)) = (&scope, doc.as_object_mut()) {
+        map.insert("tenant_id".into(), json!(t.id.to_string()));
+    }
+    Ok(([(header::CACHE_CONTROL, CACHE)], axum::Json(doc)).into_response())
+}
+
+/// `GET /{tenant}/discovery/v2.0/keys`
+pub async fn keys(
+    State(state): State<AppState>,
+    Path(segment): Path<String>,
+) -> Result<Response, OAuthError> {
+    TenantScope::resolve(&state, &segment).await?;
+    let jwks = state.app.jwks().await.map_err(OAuthError::from)?;
+    Ok((
+        [(header::CACHE_CONTROL, CACHE)],
+        axum::Json(jwks.as_ref().clone()),
+    )
+        .into_response())
+}
+
+fn host_of(base: &str) -> String {
+    base.split_once("://")
+        .map_or(base, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
