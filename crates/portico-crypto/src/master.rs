@@ -13,6 +13,8 @@ const SEALED_PREFIX: &str = "v1.";
 /// A master key.
 pub struct MasterKey {
     key: RandomizedNonceKey,
+    /// HMAC key derived from the master key, for hashing high-entropy secrets.
+    pepper: aws_lc_rs::hmac::Key,
     fingerprint: String,
 }
 
@@ -57,13 +59,43 @@ impl MasterKey {
             .map_err(|_| CryptoError::MasterKey("rejected by AES-256-GCM".into()))?;
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
         let fingerprint = URL_SAFE_NO_PAD.encode(digest.as_ref().get(..6).unwrap_or_default());
-        Ok(Self { key, fingerprint })
+        let derive = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, bytes);
+        let pepper_bytes = aws_lc_rs::hmac::sign(&derive, b"portico/client-secret-hash/v1");
+        let pepper = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, pepper_bytes.as_ref());
+        Ok(Self {
+            key,
+            pepper,
+            fingerprint,
+        })
     }
 
     /// A short, non-secret identifier of the key (first bytes of its SHA-256), for logs and errors.
     #[must_use]
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// Keyed one-way hash of a high-entropy secret (client secrets): `hmac-sha256:<base64url>`,
+    /// keyed by a value derived from the master key, so a stolen database alone does not allow
+    /// offline guessing, and checking a secret costs one HMAC, not a slow password hash.
+    #[must_use]
+    pub fn hash_secret(&self, secret: &str) -> String {
+        format!(
+            "hmac-sha256:{}",
+            URL_SAFE_NO_PAD.encode(aws_lc_rs::hmac::sign(&self.pepper, secret.as_bytes()).as_ref())
+        )
+    }
+
+    /// Checks a presented secret against a [`MasterKey::hash_secret`] value in constant time.
+    #[must_use]
+    pub fn verify_secret(&self, presented: &str, stored: &str) -> bool {
+        let Some(tag) = stored
+            .strip_prefix("hmac-sha256:")
+            .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())
+        else {
+            return false;
+        };
+        aws_lc_rs::hmac::verify(&self.pepper, presented.as_bytes(), &tag).is_ok()
     }
 
     /// Encrypts `plaintext` bound to `context`: `v1.<base64url(nonce | ciphertext | tag)>`.
@@ -128,6 +160,23 @@ mod tests {
             key.seal(b"x", "c").unwrap(),
             "random nonces"
         );
+    }
+
+    #[test]
+    fn secret_hashes_are_keyed_and_verify_in_constant_time() {
+        let (key, _) = MasterKey::generate().unwrap();
+        let (other, _) = MasterKey::generate().unwrap();
+        let h = key.hash_secret("s3cret-value");
+        assert!(h.starts_with("hmac-sha256:") && !h.contains("s3cret"));
+        assert!(key.verify_secret("s3cret-value", &h));
+        assert!(!key.verify_secret("s3cret-valuE", &h));
+        assert!(
+            !other.verify_secret("s3cret-value", &h),
+            "keyed: another deployment's key does not match"
+        );
+        assert_ne!(key.hash_secret("x"), other.hash_secret("x"));
+        assert!(!key.verify_secret("s3cret-value", "sha256:abc"));
+        assert!(!key.verify_secret("s3cret-value", "hmac-sha256:!!"));
     }
 
     #[test]

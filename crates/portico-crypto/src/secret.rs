@@ -1,10 +1,9 @@
-//! Random secrets (initial passwords, client secrets, verification codes, opaque tokens),
-//! their one-way hashes for storage, and constant-time comparison.
+//! Random secrets (initial passwords, client secrets, verification codes, opaque tokens) and
+//! constant-time comparison. Keyed hashing of secrets for storage is `MasterKey::hash_secret`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::{Rng, RngExt};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
@@ -66,22 +65,6 @@ pub fn verification_code() -> String {
     (0..20).map(|_| pick(&mut rng, set)).collect()
 }
 
-/// One-way hash of a high-entropy secret for storage: `sha256:<base64url>`. (Low-entropy
-/// secrets — passwords, short codes — use argon2 instead.)
-#[must_use]
-pub fn hash_secret(secret: &str) -> String {
-    format!(
-        "sha256:{}",
-        URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
-    )
-}
-
-/// Checks a presented secret against a stored [`hash_secret`] value in constant time.
-#[must_use]
-pub fn verify_secret(presented: &str, stored_hash: &str) -> bool {
-    constant_time_eq(hash_secret(presented).as_bytes(), stored_hash.as_bytes())
-}
-
 /// Compares two byte strings in time independent of where they differ.
 #[must_use]
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -110,15 +93,9 @@ mod tests {
     }
 
     #[test]
-    fn secrets_hash_and_verify() {
+    fn client_secrets_are_long_and_unique() {
         let s = client_secret();
         assert_eq!(s.len(), 40);
-        let h = hash_secret(&s);
-        assert!(h.starts_with("sha256:"));
-        assert!(!h.contains(&s));
-        assert!(verify_secret(&s, &h));
-        assert!(!verify_secret("wrong", &h));
-        assert!(!verify_secret(&s, "sha256:"));
         assert_ne!(client_secret(), s);
     }
 

@@ -372,3 +372,20 @@ mod tests {
         assert!(js.build(now()).is_err());
     }
 }
+
+/// Graph's `appRoleAssignment`: a principal (user, group or service principal) holds one app
+/// role of a resource service principal. App-only tokens carry the `value`s of the roles
+/// assigned to the client's service principal in `roles`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRoleAssignment {
+    /// Assignment id.
+    pub id: uuid::Uuid,
+    /// Who holds the role.
+    pub principal: crate::directory_object::ObjectRef,
+    /// The resource service principal whose role it is.
+    pub resource_id: ServicePrincipalId,
+    /// The app role's id (the all-zero GUID is Entra's "default access").
+    pub app_role_id: Uuid,
+    /// When assigned.
+    pub created_date_time: OffsetDateTime,
+}

@@ -1288,3 +1288,113 @@ pub async fn signing_keys_rotate_and_expire(store: Arc<dyn Store>) {
     assert_eq!(store.delete_expired_signing_keys(later).await.unwrap(), 1);
     assert_eq!(store.delete_expired_signing_keys(later).await.unwrap(), 0);
 }
+
+pub async fn app_role_assignments(store: Arc<dyn Store>) {
+    let t = tenant(&*store, "approles").await;
+    let other = tenant(&*store, "approles2").await;
+    let sp = |name: &str| ServicePrincipal {
+        id: ServicePrincipalId::new(),
+        app_id: AppId::new(),
+        display_name: name.into(),
+        account_enabled: true,
+        app_role_assignment_required: false,
+        service_principal_type: "Application".into(),
+        app_owner_organization_id: t.id,
+        created_date_time: now(),
+    };
+    let (client, resource) = (sp("daemon"), sp("api"));
+    store
+        .create_service_principal(t.id, &client, &audit("Add service principal"))
+        .await
+        .unwrap();
+    store
+        .create_service_principal(t.id, &resource, &audit("Add service principal"))
+        .await
+        .unwrap();
+    let role = uuid::Uuid::new_v4();
+    let assignment = portico_domain::application::AppRoleAssignment {
+        id: uuid::Uuid::new_v4(),
+        principal: ObjectRef {
+            kind: ObjectKind::ServicePrincipal,
+            id: client.id.0,
+        },
+        resource_id: resource.id,
+        app_role_id: role,
+        created_date_time: now(),
+    };
+    store
+        .assign_app_role(
+            t.id,
+            &assignment,
+            &audit("Add app role assignment to service principal"),
+        )
+        .await
+        .unwrap();
+    let mut again = assignment.clone();
+    again.id = uuid::Uuid::new_v4();
+    assert_eq!(
+        conflict_name(
+            store
+                .assign_app_role(t.id, &again, &audit("x"))
+                .await
+                .unwrap_err()
+        ),
+        constraint::APP_ROLE_ASSIGNMENT
+    );
+    let mut no_resource = again.clone();
+    no_resource.resource_id = ServicePrincipalId::new();
+    assert!(matches!(
+        store.assign_app_role(t.id, &no_resource, &audit("x")).await,
+        Err(StoreError::NotFound("resource"))
+    ));
+    assert!(
+        matches!(
+            store.assign_app_role(other.id, &again, &audit("x")).await,
+            Err(StoreError::NotFound("principal"))
+        ),
+        "tenants are isolated"
+    );
+    assert_eq!(
+        store
+            .app_role_assignments_of(t.id, client.id.0, Some(resource.id))
+            .await
+            .unwrap(),
+        vec![assignment.clone()]
+    );
+    assert_eq!(
+        store
+            .app_role_assignments_of(t.id, client.id.0, Some(client.id))
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store.app_role_assigned_to(t.id, resource.id).await.unwrap(),
+        vec![assignment.clone()]
+    );
+    assert!(
+        store
+            .app_role_assigned_to(other.id, resource.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Deleting the client removes what it held.
+    store
+        .delete_service_principal(t.id, client.id, &audit("Remove service principal"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .app_role_assigned_to(t.id, resource.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .remove_app_role_assignment(t.id, assignment.id, &audit("x"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}

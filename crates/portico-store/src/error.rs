@@ -22,6 +22,8 @@ pub mod constraint {
     pub const SERVICE_PRINCIPAL_APP_ID: &str = "ux_service_principals_app_id";
     /// The principal already holds this role over this scope.
     pub const ROLE_ASSIGNMENT: &str = "ux_role_assignments";
+    /// The principal already holds this app role of this resource.
+    pub const APP_ROLE_ASSIGNMENT: &str = "ux_app_role_assignments";
     /// Some primary key is taken (a generated id collided or an insert was repeated).
     pub const PRIMARY_KEY: &str = "primary_key";
 }
@@ -44,6 +46,10 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
     ),
     ("domains.name", constraint::DOMAIN_VERIFIED),
     ("signing_keys.kid", constraint::PRIMARY_KEY),
+    (
+        "app_role_assignments.tenant_id, app_role_assignments.principal_id, app_role_assignments.resource_id, app_role_assignments.app_role_id",
+        constraint::APP_ROLE_ASSIGNMENT,
+    ),
     ("applications.app_id", constraint::APPLICATION_APP_ID),
     (
         "service_principals.tenant_id, service_principals.app_id",

@@ -39,7 +39,7 @@ pub use groups::GroupStore;
 pub use keys::{KeyStore, StoredKey};
 pub use migrate::{SchemaStatus, latest_version};
 pub use postgres::PgStore;
-pub use roles::RoleStore;
+pub use roles::{AppRoleStore, RoleStore};
 pub use sqlite::SqliteStore;
 pub use tenants::{BootstrapRecord, TenantStore};
 pub use users::UserStore;
@@ -54,6 +54,7 @@ pub trait Store:
     + RoleStore
     + AuditStore
     + KeyStore
+    + AppRoleStore
     + Send
     + Sync
     + 'static

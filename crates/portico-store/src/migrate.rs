@@ -19,6 +19,11 @@ const SQLITE: &[Embedded] = &[
         "signing keys",
         include_str!("../migrations/sqlite/0002_signing_keys.sql"),
     ),
+    (
+        3,
+        "app role assignments",
+        include_str!("../migrations/sqlite/0003_app_role_assignments.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -30,6 +35,11 @@ const POSTGRES: &[Embedded] = &[
         2,
         "signing keys",
         include_str!("../migrations/postgres/0002_signing_keys.sql"),
+    ),
+    (
+        3,
+        "app role assignments",
+        include_str!("../migrations/postgres/0003_app_role_assignments.sql"),
     ),
 ];
 

@@ -125,4 +125,5 @@ crate::applications::application_store_impl!(PgStore);
 crate::roles::role_store_impl!(PgStore);
 crate::audit::audit_store_impl!(PgStore);
 crate::keys::key_store_impl!(PgStore);
+crate::roles::app_role_store_impl!(PgStore);
 crate::lib_support::store_impl!(PgStore);

@@ -102,4 +102,5 @@ crate::applications::application_store_impl!(SqliteStore);
 crate::roles::role_store_impl!(SqliteStore);
 crate::audit::audit_store_impl!(SqliteStore);
 crate::keys::key_store_impl!(SqliteStore);
+crate::roles::app_role_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

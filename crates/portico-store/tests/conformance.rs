@@ -24,4 +24,5 @@ portico_store::backend_tests!(
     audit_is_written_with_the_change_and_only_then,
     timestamps_keep_microseconds_and_order,
     signing_keys_rotate_and_expire,
+    app_role_assignments,
 );

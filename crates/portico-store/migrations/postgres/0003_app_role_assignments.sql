@@ -1,0 +1,14 @@
+-- Graph appRoleAssignment: a principal holds an app role of a resource service principal.
+CREATE TABLE app_role_assignments (
+    tenant_id      UUID NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id             UUID NOT NULL,
+    principal_id   UUID NOT NULL,
+    principal_kind TEXT NOT NULL,
+    resource_id    UUID NOT NULL,
+    app_role_id    UUID NOT NULL,
+    created_at     TIMESTAMPTZ NOT NULL,
+    CONSTRAINT pk_app_role_assignments PRIMARY KEY (tenant_id, id),
+    CONSTRAINT fk_app_role_assignments_resource FOREIGN KEY (tenant_id, resource_id) REFERENCES service_principals (tenant_id, id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX ux_app_role_assignments ON app_role_assignments (tenant_id, principal_id, resource_id, app_role_id);
+CREATE INDEX ix_app_role_assignments_resource ON app_role_assignments (tenant_id, resource_id);
