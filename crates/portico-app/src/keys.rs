@@ -222,3 +222,17 @@ impl App {
         })
     }
 }
+
+impl KeyRing {
+    /// Keyed hash of a client secret for storage (see `MasterKey::hash_secret`).
+    #[must_use]
+    pub fn hash_secret(&self, secret: &str) -> String {
+        self.master.hash_secret(secret)
+    }
+
+    /// Checks a presented client secret against a stored hash, in constant time.
+    #[must_use]
+    pub fn verify_secret(&self, presented: &str, stored: &str) -> bool {
+        self.master.verify_secret(presented, stored)
+    }
+}

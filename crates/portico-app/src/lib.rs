@@ -2,6 +2,7 @@
 //! transaction together with its audit event, and returns domain types. No HTTP here and no
 //! SQL: handlers and the CLI call these; these call the store.
 
+pub mod applications;
 pub mod bootstrap;
 pub mod clock;
 pub mod context;
@@ -13,6 +14,7 @@ pub mod jobs;
 pub mod keys;
 pub mod passwords;
 pub mod tenants;
+pub mod tokens;
 pub mod users;
 
 use std::sync::Arc;

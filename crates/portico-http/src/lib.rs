@@ -50,6 +50,11 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             get(oidc::discovery::openid_configuration),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(oidc::discovery::keys))
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            axum::routing::post(oidc::token::token)
+                .layer(axum::extract::DefaultBodyLimit::max(oidc::token::MAX_BODY)),
+        )
         .fallback(error::not_found)
         .with_state(state.clone());
     middleware::wrap(routes, state, settings)

@@ -314,7 +314,308 @@ async fn discovery_and_keys_per_tenant(store: Arc<dyn Store>) {
     }
 }
 
+fn form(path: &str, body: &str, basic: Option<(&str, &str)>) -> Request<Body> {
+    let mut r = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+    if let Some((id, secret)) = basic {
+        use base64::Engine;
+        r = r.header(
+            "authorization",
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+            ),
+        );
+    }
+    r.body(Body::from(body.to_owned())).unwrap()
+}
+
+async fn client_credentials_tokens(store: Arc<dyn Store>) {
+    use portico_domain::application::{AppRole, NewApplication};
+    let st = state(store);
+    let app_layer = st.app.clone();
+    app_layer
+        .bootstrap("Contoso", Some("Automation-Passw0rd"))
+        .await
+        .unwrap();
+    app_layer.ensure_signing_key().await.unwrap();
+    let tenant = app_layer.list_tenants().await.unwrap().remove(0);
+    let op = portico_app::Context::system("test");
+    let role = |value: &str, types: &[&str]| AppRole {
+        id: uuid::Uuid::new_v4(),
+        allowed_member_types: types.iter().map(|t| (*t).to_owned()).collect(),
+        description: value.into(),
+        display_name: value.into(),
+        is_enabled: true,
+        value: Some(value.into()),
+    };
+    let (api, _) = app_layer
+        .register_application(
+            &op,
+            tenant.id,
+            NewApplication {
+                display_name: "Orders API".into(),
+                identifier_uris: vec!["api://orders".into()],
+                app_roles: vec![
+                    role("Orders.Read", &["Application"]),
+                    role("Orders.Write", &["Application"]),
+                    role("Orders.Admin", &["User"]),
+                ],
+                ..NewApplication::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (daemon, daemon_sp) = app_layer
+        .register_application(
+            &op,
+            tenant.id,
+            NewApplication {
+                display_name: "Nightly job".into(),
+                ..NewApplication::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (_, secret) = app_layer
+        .add_client_secret(&op, tenant.id, daemon.app_id, Some("ci"), 30)
+        .await
+        .unwrap();
+    app_layer
+        .grant_app_role(&op, tenant.id, daemon.app_id, api.app_id, "Orders.Read")
+        .await
+        .unwrap();
+    assert!(
+        app_layer
+            .grant_app_role(&op, tenant.id, daemon.app_id, api.app_id, "Orders.Admin")
+            .await
+            .is_err(),
+        "user-only roles cannot be granted to apps"
+    );
+    let router = router(st.clone(), HttpSettings::default());
+    let path = format!("/{}/oauth2/v2.0/token", tenant.id);
+    let id = daemon.app_id.to_string();
+
+    // Secret in the body, resource by identifier URI.
+    let body = format!(
+        "grant_type=client_credentials&client_id={id}&client_secret={secret}&scope=api%3A%2F%2Forders%2F.default"
+    );
+    let (status, headers, text) = call(&router, form(&path, &body, None)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(headers["cache-control"], "no-store");
+    let res: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(res["token_type"], "Bearer");
+    assert_eq!(res["expires_in"], 3599);
+    let jwks = st.app.jwks().await.unwrap();
+    let claims =
+        portico_crypto::jws::verify_rs256(res["access_token"].as_str().unwrap(), &jwks["keys"][0])
+            .unwrap();
+    assert_eq!(claims["aud"], api.app_id.to_string());
+    assert_eq!(
+        claims["iss"],
+        format!("http://127.0.0.1/{}/v2.0", tenant.id)
+    );
+    assert_eq!(claims["tid"], tenant.id.to_string());
+    assert_eq!(claims["azp"], id);
+    assert_eq!(claims["oid"], daemon_sp.id.to_string());
+    assert_eq!(claims["sub"], daemon_sp.id.to_string());
+    assert_eq!(claims["roles"], serde_json::json!(["Orders.Read"]));
+    assert_eq!(claims["idtyp"], "app");
+    assert_eq!(claims["ver"], "2.0");
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        3599
+    );
+
+    // HTTP Basic, resource by appId, tenant by domain.
+    let basic_body = format!(
+        "grant_type=client_credentials&scope={}%2F.default",
+        api.app_id
+    );
+    let (status, _, text) = call(
+        &router,
+        form(
+            "/contoso.onportico.test/oauth2/v2.0/token",
+            &basic_body,
+            Some((&id, &secret)),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+
+    // Failures: each gets its OAuth error and issues nothing.
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (
+            form(&path, &body.replace(&secret, "wrong-secret"), None),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            form(&path, &basic_body, Some((&id, "wrong-secret"))),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            form(
+                &path,
+                &body.replace(&id, &uuid::Uuid::new_v4().to_string()),
+                None,
+            ),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            form(&path, &body.replace(&id, "not-a-guid"), None),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            form(
+                &path,
+                &format!(
+                    "grant_type=client_credentials&client_id={id}&scope=api%3A%2F%2Forders%2F.default"
+                ),
+                None,
+            ),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            form(
+                &path,
+                &format!("{basic_body}&client_secret={secret}"),
+                Some((&id, &secret)),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            form(&path, &format!("{body}&scope=x"), None),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            form(
+                &path,
+                &body.replace("grant_type=client_credentials", "grant_type=password"),
+                None,
+            ),
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            form(
+                &path,
+                &body.replace("grant_type=client_credentials&", ""),
+                None,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            form(
+                &path,
+                &body.replace("api%3A%2F%2Forders%2F.default", "api%3A%2F%2Forders%2Fread"),
+                None,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+        ),
+        (
+            form(
+                &path,
+                &body.replace("api%3A%2F%2Forders", "api%3A%2F%2Fnothing"),
+                None,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+        ),
+        (
+            form(
+                &path,
+                &body.replace("&scope=api%3A%2F%2Forders%2F.default", ""),
+                None,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            form("/common/oauth2/v2.0/token", &body, None),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            form("/nowhere.example/oauth2/v2.0/token", &body, None),
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+        ),
+        (
+            Request::post(&path)
+                .header("content-type", "application/json")
+                .body(Body::from("{}"))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            form(
+                &path,
+                &format!("{body}&client_id={}", "x".repeat(5000)),
+                None,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ];
+    for (i, (req, status, error)) in cases.into_iter().enumerate() {
+        let (got, headers, text) = call(&router, req).await;
+        assert_eq!(got, status, "case {i}: {text}");
+        let v: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("case {i}: not JSON ({e}): {text}"));
+        assert_eq!(v["error"], error, "case {i}: {text}");
+        assert!(
+            !v["error_description"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "case {i}"
+        );
+        assert_eq!(headers["cache-control"], "no-store", "case {i}");
+        assert!(
+            !text.contains(&secret),
+            "case {i}: the secret is never echoed"
+        );
+    }
+    let (_, headers, _) = call(&router, form(&path, &basic_body, Some((&id, "wrong")))).await;
+    assert!(
+        headers.get("www-authenticate").is_some(),
+        "a failed Basic authentication is challenged"
+    );
+
+    // A second secret works; an expired one does not; a disabled service principal gets no token.
+    let (_, second) = app_layer
+        .add_client_secret(&op, tenant.id, daemon.app_id, None, 1)
+        .await
+        .unwrap();
+    let (status, _, _) = call(&router, form(&path, &body.replace(&secret, &second), None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = call(
+        &router,
+        form(
+            &path,
+            &body.replace(&secret, &second).replace("api%3A%2F%2Forders", "api%3A%2F%2FORDERS"),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "identifier URIs match exactly"
+    );
+}
+
 portico_store::backend_tests!(
+    client_credentials_tokens,
     discovery_and_keys_per_tenant,
     panics_and_timeouts_answer_graph_errors_and_are_counted,
     health_and_readiness,

@@ -26,6 +26,9 @@ pub async fn openid_configuration(
     let mut doc = json!({
         "issuer": scope.issuer(base),
         "jwks_uri": format!("{base}/{path_tenant}/discovery/v2.0/keys"),
+        "token_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/token"),
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "subject_types_supported": ["pairwise"],
         "cloud_instance_name": host_of(base),

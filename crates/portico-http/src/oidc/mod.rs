@@ -5,3 +5,4 @@
 
 pub mod discovery;
 pub mod tenant;
+pub mod token;

@@ -1,0 +1,380 @@
+//! Issuing tokens. Today: the client credentials grant (app-only access tokens for daemons),
+//! with `scope=<resource>/.default` granting the app roles assigned to the client's service
+//! principal on the resource, as Entra does. Client authentication by secret (basic or post).
+
+use crate::{App, AppError};
+use portico_domain::AppId;
+use portico_domain::tenant::Tenant;
+use serde_json::{Value, json};
+
+/// Lifetime of access tokens, in seconds (Entra's default is 60–90 minutes).
+pub const ACCESS_TOKEN_SECONDS: i64 = 3599;
+/// Longest accepted client id or secret, and scope string (oversized input is refused).
+const MAX_PARAM: usize = 2048;
+
+/// OAuth 2.0 token error codes (RFC 6749 §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenErrorCode {
+    /// Malformed or missing parameter.
+    InvalidRequest,
+    /// Client authentication failed (unknown client, bad secret, no credentials).
+    InvalidClient,
+    /// The client may not use this grant (disabled, or no service principal).
+    UnauthorizedClient,
+    /// Grant type not supported.
+    UnsupportedGrantType,
+    /// Scope malformed, or names an unknown resource.
+    InvalidScope,
+    /// The database or another dependency failed.
+    TemporarilyUnavailable,
+    /// A bug.
+    ServerError,
+}
+
+impl TokenErrorCode {
+    /// The wire value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::ServerError => "server_error",
+        }
+    }
+}
+
+/// Why no token was issued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {description}", code.as_str())]
+pub struct TokenError {
+    /// The OAuth error code.
+    pub code: TokenErrorCode,
+    /// What was wrong, for the developer reading it.
+    pub description: String,
+}
+
+impl TokenError {
+    fn new(code: TokenErrorCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+        }
+    }
+}
+
+impl From<AppError> for TokenError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unavailable(_) => Self::new(
+                TokenErrorCode::TemporarilyUnavailable,
+                "The service is temporarily unavailable. Retry the request later.",
+            ),
+            other => {
+                tracing::error!(error = %other, "token request failed");
+                Self::new(
+                    TokenErrorCode::ServerError,
+                    "An internal server error occurred.",
+                )
+            }
+        }
+    }
+}
+
+/// A client's credentials as presented.
+#[derive(Debug, Clone)]
+pub struct ClientCredentials<'a> {
+    /// `client_id`.
+    pub client_id: &'a str,
+    /// `client_secret` (basic or post).
+    pub client_secret: Option<&'a str>,
+}
+
+/// A successful token response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedToken {
+    /// The signed access token.
+    pub access_token: String,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+}
+
+impl App {
+    /// The client credentials grant for `tenant`.
+    pub async fn client_credentials_token(
+        &self,
+        tenant: &Tenant,
+        client: &ClientCredentials<'_>,
+        scope: Option<&str>,
+    ) -> Result<IssuedToken, TokenError> {
+        use TokenErrorCode as C;
+        let scope = scope.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+            TokenError::new(C::InvalidRequest, "The request body must contain the 'scope' parameter, e.g. scope=api://my-api/.default.")
+        })?;
+        if scope.len() > MAX_PARAM
+            || client.client_id.len() > MAX_PARAM
+            || client.client_secret.is_some_and(|s| s.len() > MAX_PARAM)
+        {
+            return Err(TokenError::new(
+                C::InvalidRequest,
+                "A parameter is too long.",
+            ));
+        }
+        let client_app_id: AppId = client.client_id.trim().parse().map_err(|_| {
+            TokenError::new(
+                C::InvalidClient,
+                format!(
+                    "Client '{}' is not a valid application (client) id; use the appId GUID.",
+                    truncate(client.client_id)
+                ),
+            )
+        })?;
+        let Some(secret) = client.client_secret else {
+            return Err(TokenError::new(
+                C::InvalidClient,
+                "The request must include client authentication: client_secret (in the body or with HTTP Basic).",
+            ));
+        };
+        let now = self.clock.now();
+        let unknown = || {
+            TokenError::new(
+                C::InvalidClient,
+                format!(
+                    "Application with identifier '{client_app_id}' was not found in the directory '{}'.",
+                    tenant.display_name
+                ),
+            )
+        };
+        let app = match self
+            .store
+            .find_application_by_app_id(tenant.id, client_app_id)
+            .await
+        {
+            Ok(a) => a,
+            Err(portico_store::StoreError::NotFound(_)) => return Err(unknown()),
+            Err(e) => return Err(AppError::from(e).into()),
+        };
+        let secrets = self
+            .store
+            .application_secrets(tenant.id, app.id)
+            .await
+            .map_err(AppError::from)?;
+        let valid = secrets
+            .iter()
+            .filter(|s| s.credential.start_date_time <= now && now < s.credential.end_date_time)
+            .any(|s| self.keys.verify_secret(secret, &s.secret_hash));
+        if !valid {
+            return Err(TokenError::new(
+                C::InvalidClient,
+                format!(
+                    "Invalid client secret provided for application '{client_app_id}'. Use a current secret, not its id."
+                ),
+            ));
+        }
+        let client_sp = match self
+            .store
+            .find_service_principal_by_app_id(tenant.id, client_app_id)
+            .await
+        {
+            Ok(sp) if sp.account_enabled => sp,
+            Ok(_) => {
+                return Err(TokenError::new(
+                    C::UnauthorizedClient,
+                    format!("Application '{client_app_id}' is disabled in this tenant."),
+                ));
+            }
+            Err(portico_store::StoreError::NotFound(_)) => {
+                return Err(TokenError::new(
+                    C::UnauthorizedClient,
+                    format!(
+                        "Application '{client_app_id}' has no service principal in this tenant."
+                    ),
+                ));
+            }
+            Err(e) => return Err(AppError::from(e).into()),
+        };
+        let resource_name = parse_default_scope(scope)?;
+        let resource_app = self.resolve_resource(tenant, resource_name).await?;
+        let resource_sp = match self
+            .store
+            .find_service_principal_by_app_id(tenant.id, resource_app.app_id)
+            .await
+        {
+            Ok(sp) => sp,
+            Err(portico_store::StoreError::NotFound(_)) => {
+                return Err(TokenError::new(
+                    C::InvalidScope,
+                    format!(
+                        "The resource principal named {resource_name} was not found in the tenant named {}.",
+                        tenant.display_name
+                    ),
+                ));
+            }
+            Err(e) => return Err(AppError::from(e).into()),
+        };
+        let assigned = self
+            .store
+            .app_role_assignments_of(tenant.id, client_sp.id.0, Some(resource_sp.id))
+            .await
+            .map_err(AppError::from)?;
+        let mut roles: Vec<&str> = resource_app
+            .app_roles
+            .iter()
+            .filter(|r| r.is_enabled && assigned.iter().any(|a| a.app_role_id == r.id))
+            .filter_map(|r| r.value.as_deref())
+            .collect();
+        roles.sort_unstable();
+        roles.dedup();
+        let iat = now.unix_timestamp();
+        let mut claims = json!({
+            "aud": resource_app.app_id.to_string(),
+            "iss": format!("{}/{}/v2.0", self.config.public_url.trim_end_matches('/'), tenant.id),
+            "iat": iat,
+            "nbf": iat,
+            "exp": iat + ACCESS_TOKEN_SECONDS,
+            "azp": client_app_id.to_string(),
+            "azpacr": "1",
+            "idtyp": "app",
+            "oid": client_sp.id.to_string(),
+            "sub": client_sp.id.to_string(),
+            "tid": tenant.id.to_string(),
+            "uti": portico_crypto::secret::random_token(16),
+            "ver": "2.0",
+        });
+        if !roles.is_empty()
+            && let Some(map) = claims.as_object_mut()
+        {
+            map.insert("roles".into(), Value::from(roles));
+        }
+        let key = self.signing_key().await?;
+        let access_token = key
+            .sign_jwt(&claims)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(IssuedToken {
+            access_token,
+            expires_in: ACCESS_TOKEN_SECONDS,
+        })
+    }
+
+    /// Finds the resource application named by a scope: its appId, or one of its identifier URIs.
+    async fn resolve_resource(
+        &self,
+        tenant: &Tenant,
+        name: &str,
+    ) -> Result<portico_domain::application::Application, TokenError> {
+        let not_found = || {
+            TokenError::new(
+                TokenErrorCode::InvalidScope,
+                format!(
+                    "The resource principal named {name} was not found in the tenant named {}.",
+                    tenant.display_name
+                ),
+            )
+        };
+        if let Ok(app_id) = name.parse::<AppId>() {
+            return match self
+                .store
+                .find_application_by_app_id(tenant.id, app_id)
+                .await
+            {
+                Ok(a) => Ok(a),
+                Err(portico_store::StoreError::NotFound(_)) => Err(not_found()),
+                Err(e) => Err(AppError::from(e).into()),
+            };
+        }
+        let mut page = portico_domain::paging::PageRequest {
+            top: Some(portico_domain::paging::MAX_PAGE_SIZE),
+            after: None,
+        };
+        loop {
+            let p = self
+                .store
+                .list_applications(tenant.id, &page)
+                .await
+                .map_err(AppError::from)?;
+            if let Some(a) = p.items.into_iter().find(|a| {
+                a.identifier_uris
+                    .iter()
+                    .any(|u| u.trim_end_matches('/') == name)
+            }) {
+                return Ok(a);
+            }
+            match p.next {
+                Some(n) => page.after = Some(n),
+                None => return Err(not_found()),
+            }
+        }
+    }
+}
+
+/// `X/.default` (possibly repeated for the same X) → X. Client credentials only take `.default`.
+fn parse_default_scope(scope: &str) -> Result<&str, TokenError> {
+    let mut resource: Option<&str> = None;
+    for item in scope.split_whitespace() {
+        let Some(r) = item.strip_suffix("/.default").filter(|r| !r.is_empty()) else {
+            return Err(TokenError::new(
+                TokenErrorCode::InvalidScope,
+                format!(
+                    "The provided value '{}' for scope is not valid. Client credential flows must use a scope value with /.default suffixed to the resource identifier (application ID URI).",
+                    truncate(item)
+                ),
+            ));
+        };
+        let r = r.trim_end_matches('/');
+        match resource {
+            Some(prev) if prev != r => {
+                return Err(TokenError::new(
+                    TokenErrorCode::InvalidScope,
+                    "A token can be issued for one resource at a time; request each resource's /.default separately.",
+                ));
+            }
+            _ => resource = Some(r),
+        }
+    }
+    resource.ok_or_else(|| {
+        TokenError::new(
+            TokenErrorCode::InvalidRequest,
+            "The 'scope' parameter is empty.",
+        )
+    })
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(100).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_scopes() {
+        assert_eq!(
+            parse_default_scope("api://payroll/.default").unwrap(),
+            "api://payroll"
+        );
+        assert_eq!(
+            parse_default_scope("api://payroll//.default api://payroll/.default").unwrap(),
+            "api://payroll"
+        );
+        assert_eq!(
+            parse_default_scope("0b5d1c3e-0000-4000-8000-000000000001/.default").unwrap(),
+            "0b5d1c3e-0000-4000-8000-000000000001"
+        );
+        for bad in [
+            "api://payroll/read",
+            "/.default",
+            "openid",
+            "api://a/.default api://b/.default",
+        ] {
+            assert_eq!(
+                parse_default_scope(bad).unwrap_err().code,
+                TokenErrorCode::InvalidScope,
+                "{bad}"
+            );
+        }
+    }
+}

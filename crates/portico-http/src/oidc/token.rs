@@ -1,0 +1,219 @@
+//! `POST /{tenant}/oauth2/v2.0/token`. The body is parsed by hand so that every malformed
+//! request gets an OAuth error (never a framework 4xx): wrong content type, repeated
+//! parameters, two client authentication methods at once.
+
+use super::tenant::TenantScope;
+use crate::AppState;
+use crate::error::OAuthError;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use portico_app::tokens::{ClientCredentials, TokenError, TokenErrorCode};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// Largest token request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+
+fn oauth(code: TokenErrorCode, description: impl Into<String>) -> OAuthError {
+    let status = match code {
+        TokenErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+        TokenErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        TokenErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    OAuthError {
+        status,
+        error: code.as_str(),
+        description: description.into(),
+    }
+}
+
+impl From<TokenError> for OAuthError {
+    fn from(e: TokenError) -> Self {
+        oauth(e.code, e.description)
+    }
+}
+
+/// The token endpoint.
+pub async fn token(
+    State(state): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match issue(&state, &segment, &headers, &body).await {
+        Ok(res) => res,
+        Err(mut e) => {
+            let basic = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.len() > 6 && v[..6].eq_ignore_ascii_case("basic "));
+            if e.error == "invalid_client" && basic {
+                e.description
+                    .push_str(" (HTTP Basic authentication failed.)");
+                let mut res = e.into_response();
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"portico\""),
+                );
+                return res;
+            }
+            e.into_response()
+        }
+    }
+}
+
+async fn issue(
+    state: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, OAuthError> {
+    use TokenErrorCode as C;
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !form_type {
+        return Err(oauth(
+            C::InvalidRequest,
+            "The request body must be application/x-www-form-urlencoded.",
+        ));
+    }
+    let mut params: HashMap<String, String> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        if params
+            .insert(k.clone().into_owned(), v.into_owned())
+            .is_some()
+        {
+            return Err(oauth(
+                C::InvalidRequest,
+                format!(
+                    "The parameter '{}' was included more than once.",
+                    k.chars().take(64).collect::<String>()
+                ),
+            ));
+        }
+    }
+    let basic = basic_credentials(headers)?;
+    let (client_id, client_secret) = match (&basic, params.get("client_secret")) {
+        (Some(_), Some(_)) => {
+            return Err(oauth(
+                C::InvalidRequest,
+                "Use one client authentication method: HTTP Basic or client_secret in the body, not both.",
+            ));
+        }
+        (Some((id, secret)), None) => {
+            if params.get("client_id").is_some_and(|body_id| body_id != id) {
+                return Err(oauth(
+                    C::InvalidRequest,
+                    "client_id in the body does not match the HTTP Basic client id.",
+                ));
+            }
+            (id.as_str(), Some(secret.as_str()))
+        }
+        (None, secret) => {
+            let id = params.get("client_id").map(String::as_str).ok_or_else(|| {
+                oauth(
+                    C::InvalidRequest,
+                    "The request body must contain the 'client_id' parameter.",
+                )
+            })?;
+            (id, secret.map(String::as_str))
+        }
+    };
+    let scope = TenantScope::resolve(state, segment).await?;
+    let TenantScope::Tenant(tenant) = scope else {
+        return Err(oauth(
+            C::InvalidRequest,
+            "App-only tokens need a tenant-specific endpoint: use the tenant id or domain instead of 'common' or 'organizations'.",
+        ));
+    };
+    match params.get("grant_type").map(String::as_str) {
+        Some("client_credentials") => {}
+        Some("") | None => {
+            return Err(oauth(
+                C::InvalidRequest,
+                "The request body must contain the 'grant_type' parameter.",
+            ));
+        }
+        Some(other) => {
+            return Err(oauth(
+                C::UnsupportedGrantType,
+                format!(
+                    "The grant type '{}' is not supported by this endpoint yet; use client_credentials.",
+                    other.chars().take(64).collect::<String>()
+                ),
+            ));
+        }
+    }
+    let issued = state
+        .app
+        .client_credentials_token(
+            &tenant,
+            &ClientCredentials {
+                client_id,
+                client_secret,
+            },
+            params.get("scope").map(String::as_str),
+        )
+        .await?;
+    let body = json!({
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "ext_expires_in": issued.expires_in,
+        "access_token": issued.access_token,
+    });
+    Ok((
+        [
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (header::PRAGMA, HeaderValue::from_static("no-cache")),
+        ],
+        axum::Json(body),
+    )
+        .into_response())
+}
+
+/// `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || {
+        oauth(
+            TokenErrorCode::InvalidClient,
+            "The Authorization header is not valid HTTP Basic client authentication.",
+        )
+    };
+    let value = value.to_str().map_err(|_| bad())?;
+    let Some(encoded) = value
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("basic "))
+        .and_then(|_| value.get(6..))
+    else {
+        return Err(oauth(
+            TokenErrorCode::InvalidRequest,
+            "Only HTTP Basic client authentication is accepted in the Authorization header.",
+        ));
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = text.split_once(':').ok_or_else(bad)?;
+    let decode = |s: &str| {
+        form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Some((decode(id), decode(secret))))
+}
