@@ -602,7 +602,9 @@ async fn client_credentials_tokens(store: Arc<dyn Store>) {
         &router,
         form(
             &path,
-            &body.replace(&secret, &second).replace("api%3A%2F%2Forders", "api%3A%2F%2FORDERS"),
+            &body
+                .replace(&secret, &second)
+                .replace("api%3A%2F%2Forders", "api%3A%2F%2FORDERS"),
             None,
         ),
     )

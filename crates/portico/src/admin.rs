@@ -1,7 +1,8 @@
-//! Operator commands (`portico tenant|user|group|domain|role ...`). They act on the database
+//! Operator commands (`portico tenant|user|group|domain|role|keys|app ...`). They act on the database
 //! directly — with or without a running server — as the system actor "Portico CLI", through
 //! the same use cases (and audit) as the API.
 
+use crate::cli::AppCommand;
 use crate::cli::{
     DomainCommand, GroupCommand, KeysCommand, PasswordArgs, RoleCommand, TenantArg, TenantCommand,
     UserCommand,
@@ -488,6 +489,83 @@ pub async fn keys_cmd(app: &App, cmd: KeysCommand) -> Result<(), CliError> {
                 "new signing key {kid} is published and starts signing in {} hours",
                 delay.whole_hours()
             );
+        }
+    }
+    Ok(())
+}
+
+fn app_id(s: &str) -> Result<portico_domain::AppId, CliError> {
+    s.parse()
+        .map_err(|_| CliError::usage(format!("'{s}' is not an appId (a GUID)")))
+}
+
+/// `portico app ...`
+pub async fn app_cmd(app: &App, cmd: AppCommand) -> Result<(), CliError> {
+    match cmd {
+        AppCommand::Create {
+            tenant: t,
+            name,
+            redirect_uris,
+            identifier_uris,
+            app_roles,
+            secret_days,
+        } => {
+            let t = tenant(app, &t).await?;
+            let roles = app_roles
+                .iter()
+                .map(|v| portico_domain::application::AppRole {
+                    id: uuid::Uuid::new_v4(),
+                    allowed_member_types: vec!["Application".into()],
+                    description: v.clone(),
+                    display_name: v.clone(),
+                    is_enabled: true,
+                    value: Some(v.clone()),
+                })
+                .collect();
+            let new = portico_domain::application::NewApplication {
+                display_name: name,
+                redirect_uris: portico_domain::application::RedirectUris {
+                    web: redirect_uris,
+                    ..Default::default()
+                },
+                identifier_uris,
+                app_roles: roles,
+                ..Default::default()
+            };
+            let (registered, sp) = app.register_application(&ctx(), t.id, new).await?;
+            let (credential, secret) = app
+                .add_client_secret(
+                    &ctx(),
+                    t.id,
+                    registered.app_id,
+                    Some("portico app create"),
+                    secret_days,
+                )
+                .await?;
+            let json = serde_json::json!({
+                "appId": registered.app_id.to_string(),
+                "displayName": registered.display_name,
+                "id": registered.id.to_string(),
+                "servicePrincipalId": sp.id.to_string(),
+                "password": secret,
+                "passwordEndDateTime": credential.end_date_time.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                "tenant": t.id.to_string(),
+            });
+            out!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
+        }
+        AppCommand::Grant {
+            tenant: t,
+            client,
+            resource,
+            role,
+        } => {
+            let t = tenant(app, &t).await?;
+            app.grant_app_role(&ctx(), t.id, app_id(&client)?, app_id(&resource)?, &role)
+                .await?;
+            out!("granted {role} of {resource} to {client}");
         }
     }
     Ok(())

@@ -77,6 +77,47 @@ pub enum Command {
     /// Token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Application registrations.
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+/// `portico app ...`
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Register an application with its service principal and a client secret; prints
+    /// appId, the secret (once) and the tenant id as JSON.
+    Create {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// displayName.
+        #[arg(long)]
+        name: String,
+        /// Web redirect URI (repeatable).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// Application ID URI, e.g. api://orders (repeatable).
+        #[arg(long = "identifier-uri")]
+        identifier_uris: Vec<String>,
+        /// An application permission this app exposes, e.g. Orders.Read (repeatable).
+        #[arg(long = "app-role")]
+        app_roles: Vec<String>,
+        /// Days the client secret lives.
+        #[arg(long, default_value_t = 365)]
+        secret_days: i64,
+    },
+    /// Grant a client application an application permission of a resource application
+    /// (admin consent).
+    Grant {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The client's appId.
+        client: String,
+        /// The resource's appId.
+        resource: String,
+        /// The role value, e.g. Orders.Read.
+        role: String,
+    },
 }
 
 /// `portico keys ...`

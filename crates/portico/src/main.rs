@@ -165,6 +165,7 @@ async fn operator_command(
         Command::Domain(c) => admin::domain_cmd(&app, c).await,
         Command::Role(c) => admin::role_cmd(&app, c).await,
         Command::Keys(c) => admin::keys_cmd(&app, c).await,
+        Command::App(c) => admin::app_cmd(&app, c).await,
         Command::Serve | Command::CheckConfig => Ok(()),
     }
 }

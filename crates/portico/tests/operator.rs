@@ -296,3 +296,99 @@ fn manage_the_directory_from_the_command_line_while_serving() {
     assert_eq!(versions.len(), 2, "{out}");
     assert_eq!(versions[0], versions[1], "fully migrated: {out}");
 }
+
+#[test]
+fn app_create_prints_credentials_that_get_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = Server::start(portico(d));
+    let api: serde_json::Value = serde_json::from_str(&ok(
+        cmd(
+            d,
+            &[
+                "app",
+                "create",
+                "--name",
+                "Orders API",
+                "--identifier-uri",
+                "api://orders",
+                "--app-role",
+                "Orders.Read",
+            ],
+        ),
+        None,
+    ))
+    .unwrap();
+    let daemon: serde_json::Value = serde_json::from_str(&ok(
+        cmd(d, &["app", "create", "--name", "Nightly job"]),
+        None,
+    ))
+    .unwrap();
+    for key in [
+        "appId",
+        "password",
+        "tenant",
+        "servicePrincipalId",
+        "passwordEndDateTime",
+    ] {
+        assert!(
+            daemon[key].as_str().is_some_and(|v| !v.is_empty()),
+            "{key} in {daemon}"
+        );
+    }
+    let (client, secret, tenant) = (
+        daemon["appId"].as_str().unwrap(),
+        daemon["password"].as_str().unwrap(),
+        daemon["tenant"].as_str().unwrap(),
+    );
+    ok(
+        cmd(
+            d,
+            &[
+                "app",
+                "grant",
+                client,
+                api["appId"].as_str().unwrap(),
+                "Orders.Read",
+            ],
+        ),
+        None,
+    );
+    let out = run(
+        cmd(
+            d,
+            &[
+                "app",
+                "grant",
+                client,
+                api["appId"].as_str().unwrap(),
+                "Orders.Delete",
+            ],
+        ),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "unknown roles are refused");
+
+    let form = format!(
+        "grant_type=client_credentials&client_id={client}&client_secret={secret}&scope=api%3A%2F%2Forders%2F.default"
+    );
+    let (status, body) =
+        http_post_form(&server.addr, &format!("/{tenant}/oauth2/v2.0/token"), &form);
+    assert_eq!(status, 200, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (_, jwks) = http_get(&server.addr, &format!("/{tenant}/discovery/v2.0/keys"));
+    let jwks: serde_json::Value = serde_json::from_str(&jwks).unwrap();
+    let claims = portico_crypto::jws::verify_rs256(
+        token["access_token"].as_str().unwrap(),
+        &jwks["keys"][0],
+    )
+    .unwrap();
+    assert_eq!(claims["roles"], serde_json::json!(["Orders.Read"]));
+    let (status, body) = http_post_form(
+        &server.addr,
+        &format!("/{tenant}/oauth2/v2.0/token"),
+        &form.replace(secret, "nope"),
+    );
+    assert_eq!(status, 401, "{body}");
+    assert!(server.stop().success());
+}

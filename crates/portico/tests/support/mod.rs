@@ -186,6 +186,23 @@ pub fn http_get(addr: &str, path: &str) -> (u16, String) {
     parse_response(&raw)
 }
 
+/// An HTTP/1.1 form POST over loopback: (status, body).
+pub fn http_post_form(addr: &str, path: &str, form: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    let mut raw = Vec::new();
+    if stream.write_all(request.as_bytes()).is_err() || stream.read_to_end(&mut raw).is_err() {
+        return (0, String::new());
+    }
+    parse_response(&raw)
+}
+
 pub fn parse_response(raw: &[u8]) -> (u16, String) {
     let text = String::from_utf8_lossy(raw).into_owned();
     let status = text
