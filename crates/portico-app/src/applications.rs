@@ -186,6 +186,7 @@ impl App {
         self.store
             .assign_app_role(tenant, &assignment, &audit)
             .await?;
+        self.caches.resources.clear();
         Ok(assignment)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod bootstrap;
+pub mod caches;
 pub mod clock;
 pub mod context;
 pub mod dns;
@@ -45,6 +46,8 @@ pub struct App {
     pub dns: Arc<dyn dns::TxtResolver>,
     /// The master key and cached token signing keys.
     pub keys: Arc<keys::KeyRing>,
+    /// Short-lived caches of hot read paths.
+    pub caches: Arc<caches::Caches>,
     /// Settings.
     pub config: AppConfig,
 }

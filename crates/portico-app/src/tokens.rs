@@ -139,27 +139,9 @@ impl App {
             ));
         };
         let now = self.clock.now();
-        let unknown = || {
-            TokenError::new(
-                C::InvalidClient,
-                format!(
-                    "Application with identifier '{client_app_id}' was not found in the directory '{}'.",
-                    tenant.display_name
-                ),
-            )
-        };
-        let app = match self
-            .store
-            .find_application_by_app_id(tenant.id, client_app_id)
-            .await
-        {
-            Ok(a) => a,
-            Err(portico_store::StoreError::NotFound(_)) => return Err(unknown()),
-            Err(e) => return Err(AppError::from(e).into()),
-        };
         let secrets = self
             .store
-            .application_secrets(tenant.id, app.id)
+            .application_secrets_by_app_id(tenant.id, client_app_id)
             .await
             .map_err(AppError::from)?;
         let valid = secrets
@@ -167,12 +149,29 @@ impl App {
             .filter(|s| s.credential.start_date_time <= now && now < s.credential.end_date_time)
             .any(|s| self.keys.verify_secret(secret, &s.secret_hash));
         if !valid {
-            return Err(TokenError::new(
-                C::InvalidClient,
-                format!(
-                    "Invalid client secret provided for application '{client_app_id}'. Use a current secret, not its id."
-                ),
-            ));
+            // Only the failure path pays for telling an unknown application from a bad secret.
+            return Err(
+                match self
+                    .store
+                    .find_application_by_app_id(tenant.id, client_app_id)
+                    .await
+                {
+                    Ok(_) => TokenError::new(
+                        C::InvalidClient,
+                        format!(
+                            "Invalid client secret provided for application '{client_app_id}'. Use a current secret, not its id."
+                        ),
+                    ),
+                    Err(portico_store::StoreError::NotFound(_)) => TokenError::new(
+                        C::InvalidClient,
+                        format!(
+                            "Application with identifier '{client_app_id}' was not found in the directory '{}'.",
+                            tenant.display_name
+                        ),
+                    ),
+                    Err(e) => AppError::from(e).into(),
+                },
+            );
         }
         let client_sp = match self
             .store
@@ -197,40 +196,22 @@ impl App {
             Err(e) => return Err(AppError::from(e).into()),
         };
         let resource_name = parse_default_scope(scope)?;
-        let resource_app = self.resolve_resource(tenant, resource_name).await?;
-        let resource_sp = match self
-            .store
-            .find_service_principal_by_app_id(tenant.id, resource_app.app_id)
-            .await
-        {
-            Ok(sp) => sp,
-            Err(portico_store::StoreError::NotFound(_)) => {
-                return Err(TokenError::new(
-                    C::InvalidScope,
-                    format!(
-                        "The resource principal named {resource_name} was not found in the tenant named {}.",
-                        tenant.display_name
-                    ),
-                ));
+        let cache_key = (tenant.id, client_sp.id, resource_name.to_owned());
+        let resolved = match self.caches.resources.get(&cache_key) {
+            Some(r) => r,
+            None => {
+                let r = std::sync::Arc::new(
+                    self.resolve_for_client(tenant, client_sp.id, resource_name)
+                        .await?,
+                );
+                self.caches.resources.put(cache_key, r.clone());
+                r
             }
-            Err(e) => return Err(AppError::from(e).into()),
         };
-        let assigned = self
-            .store
-            .app_role_assignments_of(tenant.id, client_sp.id.0, Some(resource_sp.id))
-            .await
-            .map_err(AppError::from)?;
-        let mut roles: Vec<&str> = resource_app
-            .app_roles
-            .iter()
-            .filter(|r| r.is_enabled && assigned.iter().any(|a| a.app_role_id == r.id))
-            .filter_map(|r| r.value.as_deref())
-            .collect();
-        roles.sort_unstable();
-        roles.dedup();
+        let roles: Vec<&str> = resolved.roles.iter().map(String::as_str).collect();
         let iat = now.unix_timestamp();
         let mut claims = json!({
-            "aud": resource_app.app_id.to_string(),
+            "aud": resolved.app_id.to_string(),
             "iss": format!("{}/{}/v2.0", self.config.public_url.trim_end_matches('/'), tenant.id),
             "iat": iat,
             "nbf": iat,
@@ -256,6 +237,50 @@ impl App {
         Ok(IssuedToken {
             access_token,
             expires_in: ACCESS_TOKEN_SECONDS,
+        })
+    }
+
+    /// The resource named by a scope and the roles `client` holds on it.
+    async fn resolve_for_client(
+        &self,
+        tenant: &Tenant,
+        client: portico_domain::ServicePrincipalId,
+        resource_name: &str,
+    ) -> Result<crate::caches::ResolvedResource, TokenError> {
+        let resource_app = self.resolve_resource(tenant, resource_name).await?;
+        let resource_sp = match self
+            .store
+            .find_service_principal_by_app_id(tenant.id, resource_app.app_id)
+            .await
+        {
+            Ok(sp) => sp,
+            Err(portico_store::StoreError::NotFound(_)) => {
+                return Err(TokenError::new(
+                    TokenErrorCode::InvalidScope,
+                    format!(
+                        "The resource principal named {resource_name} was not found in the tenant named {}.",
+                        tenant.display_name
+                    ),
+                ));
+            }
+            Err(e) => return Err(AppError::from(e).into()),
+        };
+        let assigned = self
+            .store
+            .app_role_assignments_of(tenant.id, client.0, Some(resource_sp.id))
+            .await
+            .map_err(AppError::from)?;
+        let mut roles: Vec<String> = resource_app
+            .app_roles
+            .iter()
+            .filter(|r| r.is_enabled && assigned.iter().any(|a| a.app_role_id == r.id))
+            .filter_map(|r| r.value.clone())
+            .collect();
+        roles.sort_unstable();
+        roles.dedup();
+        Ok(crate::caches::ResolvedResource {
+            app_id: resource_app.app_id,
+            roles,
         })
     }
 

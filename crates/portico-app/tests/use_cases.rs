@@ -52,6 +52,7 @@ fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
         clock: clock.clone(),
         passwords: PasswordService::new(FAST, 2),
         dns: Arc::new(StaticResolver(records)),
+        caches: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(
             portico_crypto::master::MasterKey::from_base64(MASTER).unwrap(),
         )),

@@ -34,6 +34,7 @@ fn state(store: Arc<dyn Store>) -> AppState {
             1,
         ),
         dns: Arc::new(portico_app::dns::StaticResolver::default()),
+        caches: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(
             portico_crypto::master::MasterKey::generate().unwrap().0,
         )),

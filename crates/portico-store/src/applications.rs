@@ -83,6 +83,13 @@ pub trait ApplicationStore: Send + Sync {
         tenant: TenantId,
         app: ApplicationId,
     ) -> Result<Vec<StoredSecret>, StoreError>;
+    /// The secrets of the application with client id `app_id` (empty when there is no such
+    /// application): one query, for the token endpoint's hot path.
+    async fn application_secrets_by_app_id(
+        &self,
+        tenant: TenantId,
+        app_id: AppId,
+    ) -> Result<Vec<StoredSecret>, StoreError>;
     /// Creates a service principal. Conflict `ux_service_principals_app_id`.
     async fn create_service_principal(
         &self,
@@ -373,6 +380,15 @@ macro_rules! application_store_impl {
                 let rows = sqlx::query("SELECT application_id, key_id, display_name, hint, secret_hash, start_at, end_at FROM application_secrets WHERE tenant_id = $1 AND application_id = $2 ORDER BY start_at, key_id")
                     .bind(tenant.0)
                     .bind(app.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| $crate::applications::secret_from_row(r).map(|(_, s)| s)).collect()
+            }
+
+            async fn application_secrets_by_app_id(&self, tenant: portico_domain::TenantId, app_id: portico_domain::AppId) -> Result<Vec<$crate::applications::StoredSecret>, $crate::StoreError> {
+                let rows = sqlx::query("SELECT s.application_id, s.key_id, s.display_name, s.hint, s.secret_hash, s.start_at, s.end_at FROM application_secrets s JOIN applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id WHERE a.tenant_id = $1 AND a.app_id = $2 ORDER BY s.start_at, s.key_id")
+                    .bind(tenant.0)
+                    .bind(app_id.0)
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter().map(|r| $crate::applications::secret_from_row(r).map(|(_, s)| s)).collect()

@@ -189,6 +189,7 @@ pub(crate) fn build_app(
         clock: Arc::new(portico_app::clock::SystemClock),
         passwords: PasswordService::new(v.password_params, v.max_concurrent_hashes),
         dns,
+        caches: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(master::load(v)?)),
         config: AppConfig {
             tenant_domain_suffix: v.tenant_domain_suffix.clone(),
