@@ -56,6 +56,7 @@ fn conflict_message(constraint: &str) -> String {
         c::DOMAIN_VERIFIED => "The domain is already verified by another tenant.".into(),
         c::GROUP_MEMBER => "One or more added object references already exist for the following modified properties: 'members'.".into(),
         c::GROUP_OWNER => "One or more added object references already exist for the following modified properties: 'owners'.".into(),
+        c::APPLICATION_IDENTIFIER_URI => "Another object with the same value for property identifierUris already exists.".into(),
         c::APPLICATION_APP_ID => "Another application with the same appId already exists.".into(),
         c::SERVICE_PRINCIPAL_APP_ID => "A service principal for this application already exists in the tenant.".into(),
         c::ROLE_ASSIGNMENT => "The principal already holds this role over this scope.".into(),

@@ -310,27 +310,14 @@ impl App {
                 Err(e) => Err(AppError::from(e).into()),
             };
         }
-        let mut page = portico_domain::paging::PageRequest {
-            top: Some(portico_domain::paging::MAX_PAGE_SIZE),
-            after: None,
-        };
-        loop {
-            let p = self
-                .store
-                .list_applications(tenant.id, &page)
-                .await
-                .map_err(AppError::from)?;
-            if let Some(a) = p.items.into_iter().find(|a| {
-                a.identifier_uris
-                    .iter()
-                    .any(|u| u.trim_end_matches('/') == name)
-            }) {
-                return Ok(a);
-            }
-            match p.next {
-                Some(n) => page.after = Some(n),
-                None => return Err(not_found()),
-            }
+        match self
+            .store
+            .find_application_by_identifier_uri(tenant.id, name)
+            .await
+        {
+            Ok(a) => Ok(a),
+            Err(portico_store::StoreError::NotFound(_)) => Err(not_found()),
+            Err(e) => Err(AppError::from(e).into()),
         }
     }
 }

@@ -41,6 +41,12 @@ pub trait ApplicationStore: Send + Sync {
         tenant: TenantId,
         app_id: AppId,
     ) -> Result<Application, StoreError>;
+    /// Finds the application with this identifier URI (exact match).
+    async fn find_application_by_identifier_uri(
+        &self,
+        tenant: TenantId,
+        uri: &str,
+    ) -> Result<Application, StoreError>;
     /// Lists applications in id order.
     async fn list_applications(
         &self,
@@ -219,6 +225,28 @@ macro_rules! application_store_impl {
                 let creds = secrets.into_iter().map(|(_, s)| s.credential).collect();
                 $crate::applications::application_from_row(&row, creds)
             }
+
+            /// Makes the identifier URI index match the application's list.
+            async fn sync_identifier_uris(
+                tx: &mut sqlx::Transaction<'static, <$store as $crate::backend::HasDb>::Db>,
+                tenant: portico_domain::TenantId,
+                a: &portico_domain::application::Application,
+            ) -> Result<(), $crate::StoreError> {
+                sqlx::query("DELETE FROM application_identifier_uris WHERE tenant_id = $1 AND application_id = $2")
+                    .bind(tenant.0)
+                    .bind(a.id.0)
+                    .execute(&mut **tx)
+                    .await?;
+                for uri in &a.identifier_uris {
+                    sqlx::query("INSERT INTO application_identifier_uris (tenant_id, uri, application_id) VALUES ($1, $2, $3)")
+                        .bind(tenant.0)
+                        .bind(uri)
+                        .bind(a.id.0)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
         }
 
         #[async_trait::async_trait]
@@ -239,6 +267,7 @@ macro_rules! application_store_impl {
                     .bind($crate::ts::Ts(a.created_date_time))
                     .execute(&mut *tx)
                     .await?;
+                Self::sync_identifier_uris(&mut tx, tenant, a).await?;
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -257,6 +286,15 @@ macro_rules! application_store_impl {
                 let row = sqlx::query(concat!("SELECT ", $crate::applications::app_columns!(), " FROM applications WHERE tenant_id = $1 AND app_id = $2"))
                     .bind(tenant.0)
                     .bind(app_id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                self.load_application(tenant, row).await
+            }
+
+            async fn find_application_by_identifier_uri(&self, tenant: portico_domain::TenantId, uri: &str) -> Result<portico_domain::application::Application, $crate::StoreError> {
+                let row = sqlx::query(concat!("SELECT ", $crate::applications::app_columns!(), " FROM applications WHERE tenant_id = $1 AND id = (SELECT application_id FROM application_identifier_uris WHERE tenant_id = $1 AND uri = $2)"))
+                    .bind(tenant.0)
+                    .bind(uri)
                     .fetch_optional(&self.pool)
                     .await?;
                 self.load_application(tenant, row).await
@@ -312,6 +350,7 @@ macro_rules! application_store_impl {
                 if n == 0 {
                     return Err($crate::StoreError::NotFound("application"));
                 }
+                Self::sync_identifier_uris(&mut tx, tenant, a).await?;
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
                 tx.commit().await?;
                 Ok(())

@@ -932,6 +932,54 @@ pub async fn applications_secrets_and_service_principals(store: Arc<dyn Store>) 
             .id,
         app.id
     );
+    assert_eq!(
+        store
+            .find_application_by_identifier_uri(t.id, "api://payroll")
+            .await
+            .unwrap()
+            .id,
+        app.id
+    );
+    assert!(
+        matches!(
+            store
+                .find_application_by_identifier_uri(t.id, "api://PAYROLL")
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "exact match"
+    );
+    assert!(matches!(
+        store
+            .find_application_by_identifier_uri(other.id, "api://payroll")
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let mut same_uri = NewApplication {
+        display_name: "Copycat".into(),
+        identifier_uris: vec!["api://payroll".into()],
+        ..NewApplication::default()
+    }
+    .build(now())
+    .unwrap();
+    assert_eq!(
+        conflict_name(
+            store
+                .create_application(t.id, &same_uri, &audit("x"))
+                .await
+                .unwrap_err()
+        ),
+        constraint::APPLICATION_IDENTIFIER_URI
+    );
+    assert!(
+        store.get_application(t.id, same_uri.id).await.is_err(),
+        "the refused registration left nothing"
+    );
+    same_uri.app_id = AppId::new();
+    store
+        .create_application(other.id, &same_uri, &audit("Add application"))
+        .await
+        .unwrap();
     let mut clash = app.clone();
     clash.id = ApplicationId::new();
     assert_eq!(
@@ -997,11 +1045,27 @@ pub async fn applications_secrets_and_service_principals(store: Arc<dyn Store>) 
     let mut changed = app.clone();
     changed.display_name = "Payroll v2".into();
     changed.redirect_uris.spa = vec!["https://payroll.test/spa".into()];
+    changed.identifier_uris = vec!["api://payroll-v2".into()];
     store
         .update_application(t.id, &changed, &audit("Update application"))
         .await
         .unwrap();
     assert_eq!(store.get_application(t.id, app.id).await.unwrap(), changed);
+    assert!(
+        store
+            .find_application_by_identifier_uri(t.id, "api://payroll")
+            .await
+            .is_err(),
+        "the old URI is released"
+    );
+    assert_eq!(
+        store
+            .find_application_by_identifier_uri(t.id, "api://payroll-v2")
+            .await
+            .unwrap()
+            .id,
+        app.id
+    );
 
     let sp = ServicePrincipal {
         id: ServicePrincipalId::new(),

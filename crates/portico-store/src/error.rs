@@ -16,6 +16,8 @@ pub mod constraint {
     pub const GROUP_MEMBER: &str = "pk_group_members";
     /// The object is already an owner of the group.
     pub const GROUP_OWNER: &str = "pk_group_owners";
+    /// Another application of the tenant already uses this identifier URI.
+    pub const APPLICATION_IDENTIFIER_URI: &str = "pk_application_identifier_uris";
     /// The appId is taken.
     pub const APPLICATION_APP_ID: &str = "ux_applications_app_id";
     /// The tenant already has a service principal for this appId.
@@ -46,6 +48,10 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
     ),
     ("domains.name", constraint::DOMAIN_VERIFIED),
     ("signing_keys.kid", constraint::PRIMARY_KEY),
+    (
+        "application_identifier_uris.tenant_id, application_identifier_uris.uri",
+        constraint::APPLICATION_IDENTIFIER_URI,
+    ),
     (
         "app_role_assignments.tenant_id, app_role_assignments.principal_id, app_role_assignments.resource_id, app_role_assignments.app_role_id",
         constraint::APP_ROLE_ASSIGNMENT,
@@ -146,6 +152,7 @@ fn constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
             constraint::DOMAIN,
             constraint::GROUP_MEMBER,
             constraint::GROUP_OWNER,
+            constraint::APPLICATION_IDENTIFIER_URI,
         ];
         return if c.ends_with("_pkey") || (c.starts_with("pk_") && !named.contains(&c)) {
             constraint::PRIMARY_KEY.to_owned()

@@ -24,6 +24,11 @@ const SQLITE: &[Embedded] = &[
         "app role assignments",
         include_str!("../migrations/sqlite/0003_app_role_assignments.sql"),
     ),
+    (
+        4,
+        "identifier uris",
+        include_str!("../migrations/sqlite/0004_identifier_uris.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -40,6 +45,11 @@ const POSTGRES: &[Embedded] = &[
         3,
         "app role assignments",
         include_str!("../migrations/postgres/0003_app_role_assignments.sql"),
+    ),
+    (
+        4,
+        "identifier uris",
+        include_str!("../migrations/postgres/0004_identifier_uris.sql"),
     ),
 ];
 
