@@ -27,6 +27,8 @@ pub struct KeyRing {
 #[derive(Debug, Clone)]
 struct Loaded {
     at: Instant,
+    /// The next scheduled state change of any key; the cache is stale from then on.
+    valid_until: Option<OffsetDateTime>,
     signer: Arc<SigningKey>,
     jwks: Arc<Value>,
 }
@@ -52,6 +54,11 @@ impl KeyState {
             Self::Retired => "retired",
         }
     }
+}
+
+/// What a signing key's sealed private part is bound to.
+fn seal_context(kid: &str) -> String {
+    format!("signing-key:{kid}")
 }
 
 fn state(k: &StoredKey, now: OffsetDateTime) -> KeyState {
@@ -102,22 +109,34 @@ impl App {
         self.load_keys().await.map(|_| ())
     }
 
-    /// Rotates: a new key is published now and starts signing at `activate_at`; every other
-    /// key stops signing then and leaves JWKS `RETIRED_KEY_GRACE` later. Returns the new kid.
+    /// Rotates: a new key is published now and starts signing at `activate_in` from now;
+    /// every other key stops signing then and leaves JWKS `RETIRED_KEY_GRACE` later. With
+    /// `revoke_previous` (a compromised key), the new key signs at once and every other key is
+    /// removed at once: tokens they signed stop verifying. Returns the new kid.
     pub async fn rotate_signing_key(
         &self,
         activate_in: time::Duration,
+        revoke_previous: bool,
     ) -> Result<String, AppError> {
         let now = self.clock.now();
-        let activates = now + activate_in.max(time::Duration::ZERO);
+        let activates = if revoke_previous {
+            now
+        } else {
+            now + activate_in.max(time::Duration::ZERO)
+        };
         let key = self.new_stored_key(now, activates)?;
         self.store.insert_signing_key(&key).await?;
+        let expires = if revoke_previous {
+            now
+        } else {
+            activates + RETIRED_KEY_GRACE
+        };
         self.store
-            .retire_signing_keys(&key.kid, activates, activates + RETIRED_KEY_GRACE)
+            .retire_signing_keys(&key.kid, activates, expires)
             .await?;
-        self.store.delete_expired_signing_keys(now).await?;
+        let removed = self.store.delete_expired_signing_keys(now).await?;
         self.keys.forget();
-        tracing::info!(kid = %key.kid, activates_at = %activates, "rotated token signing keys");
+        tracing::info!(kid = %key.kid, activates_at = %activates, removed, revoke_previous, "rotated token signing keys");
         Ok(key.kid)
     }
 
@@ -147,48 +166,60 @@ impl App {
     }
 
     async fn load_keys(&self) -> Result<Loaded, AppError> {
+        let now = self.clock.now();
         if let Ok(c) = self.keys.cache.read()
             && let Some(l) = c.as_ref()
             && l.at.elapsed() < CACHE_TTL
+            && l.valid_until.is_none_or(|t| now < t)
         {
             return Ok(l.clone());
         }
-        let now = self.clock.now();
         let stored = self.store.list_signing_keys(now).await?;
-        let mut published = Vec::with_capacity(stored.len());
+        // Every published key is opened and must be the key its id names: the database alone
+        // (without the master key) cannot add a key to JWKS.
+        let mut opened = Vec::with_capacity(stored.len());
         for k in &stored {
-            let jwk: Value = serde_json::from_str(&k.public_jwk).map_err(|e| {
-                AppError::Internal(format!("signing key {}: bad public JWK: {e}", k.kid))
+            let der = self.keys.master.open(&k.private_sealed, &seal_context(&k.kid)).map_err(|_| {
+                AppError::Internal(format!(
+                    "signing key {} cannot be decrypted with master key {}: every replica needs the same master_key",
+                    k.kid,
+                    self.keys.master_fingerprint()
+                ))
             })?;
-            published.push(jwk);
+            let alg = Algorithm::parse(&k.alg).ok_or_else(|| {
+                AppError::Internal(format!("signing key {}: unknown alg {}", k.kid, k.alg))
+            })?;
+            let key = SigningKey::from_pkcs8(&k.kid, alg, &der)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            if !key.kid_matches_key() {
+                return Err(AppError::Internal(format!(
+                    "signing key {} does not match its key id; the stored row has been altered",
+                    k.kid
+                )));
+            }
+            opened.push((k, key));
         }
-        let current = stored
-            .iter()
-            .filter(|k| state(k, now) == KeyState::Active)
-            .max_by_key(|k| (k.activates_at, k.created_at))
+        let published: Vec<Value> = opened.iter().map(|(_, key)| key.public_jwk()).collect();
+        let current = opened
+            .into_iter()
+            .filter(|(k, _)| state(k, now) == KeyState::Active)
+            .max_by_key(|(k, _)| (k.activates_at, k.created_at))
+            .map(|(_, key)| key)
             .ok_or_else(|| {
                 AppError::Internal(
                     "no active token signing key; run 'portico keys rotate --now'".into(),
                 )
             })?;
-        let der = self.keys.master.open(&current.private_sealed, &current.kid).map_err(|_| {
-            AppError::Internal(format!(
-                "signing key {} cannot be decrypted with master key {}: every replica needs the same master_key",
-                current.kid,
-                self.keys.master_fingerprint()
-            ))
-        })?;
-        let alg = Algorithm::parse(&current.alg).ok_or_else(|| {
-            AppError::Internal(format!(
-                "signing key {}: unknown alg {}",
-                current.kid, current.alg
-            ))
-        })?;
-        let signer = SigningKey::from_pkcs8(&current.kid, alg, &der)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let valid_until = stored
+            .iter()
+            .flat_map(|k| [Some(k.activates_at), k.retires_at, k.expires_at])
+            .flatten()
+            .filter(|t| *t > now)
+            .min();
         let loaded = Loaded {
             at: Instant::now(),
-            signer: Arc::new(signer),
+            valid_until,
+            signer: Arc::new(current),
             jwks: Arc::new(json!({ "keys": published })),
         };
         if let Ok(mut c) = self.keys.cache.write() {
@@ -213,7 +244,7 @@ impl App {
             private_sealed: self
                 .keys
                 .master
-                .seal(&der, key.kid())
+                .seal(&der, &seal_context(key.kid()))
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             created_at: now,
             activates_at,

@@ -85,12 +85,21 @@ impl From<AppError> for TokenError {
 }
 
 /// A client's credentials as presented.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientCredentials<'a> {
     /// `client_id`.
     pub client_id: &'a str,
     /// `client_secret` (basic or post).
     pub client_secret: Option<&'a str>,
+}
+
+impl std::fmt::Debug for ClientCredentials<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 /// A successful token response.
@@ -265,6 +274,15 @@ impl App {
             }
             Err(e) => return Err(AppError::from(e).into()),
         };
+        if !resource_sp.account_enabled {
+            return Err(TokenError::new(
+                TokenErrorCode::InvalidScope,
+                format!(
+                    "The resource '{resource_name}' is disabled in the tenant named {}.",
+                    tenant.display_name
+                ),
+            ));
+        }
         let assigned = self
             .store
             .app_role_assignments_of(tenant.id, client.0, Some(resource_sp.id))
@@ -273,7 +291,8 @@ impl App {
         let mut roles: Vec<String> = resource_app
             .app_roles
             .iter()
-            .filter(|r| r.is_enabled && assigned.iter().any(|a| a.app_role_id == r.id))
+            .filter(|r| r.is_enabled && r.allowed_member_types.iter().any(|t| t == "Application"))
+            .filter(|r| assigned.iter().any(|a| a.app_role_id == r.id))
             .filter_map(|r| r.value.clone())
             .collect();
         roles.sort_unstable();
@@ -316,7 +335,16 @@ impl App {
             .await
         {
             Ok(a) => Ok(a),
-            Err(portico_store::StoreError::NotFound(_)) => Err(not_found()),
+            // The scope's trailing '/' was trimmed; an identifier URI registered with one still matches.
+            Err(portico_store::StoreError::NotFound(_)) => match self
+                .store
+                .find_application_by_identifier_uri(tenant.id, &format!("{name}/"))
+                .await
+            {
+                Ok(a) => Ok(a),
+                Err(portico_store::StoreError::NotFound(_)) => Err(not_found()),
+                Err(e) => Err(AppError::from(e).into()),
+            },
             Err(e) => Err(AppError::from(e).into()),
         }
     }

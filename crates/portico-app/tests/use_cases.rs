@@ -698,7 +698,7 @@ async fn signing_keys_are_created_rotated_and_shared(store: Arc<dyn Store>) {
     assert!(portico_crypto::jws::verify_rs256(&jwt, &jwks["keys"][0]).is_ok());
 
     let next = app
-        .rotate_signing_key(time::Duration::hours(24))
+        .rotate_signing_key(time::Duration::hours(24), false)
         .await
         .unwrap();
     assert_eq!(
@@ -744,6 +744,39 @@ async fn signing_keys_are_created_rotated_and_shared(store: Arc<dyn Store>) {
             .len(),
         1,
         "and leaves once its tokens expired"
+    );
+
+    // A compromised key is removed at once: the new key signs and is the only one published.
+    let replacement = fresh
+        .rotate_signing_key(time::Duration::ZERO, true)
+        .await
+        .unwrap();
+    let jwks = fresh.jwks().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"][0]["kid"], replacement.as_str());
+    assert_eq!(fresh.signing_key().await.unwrap().kid(), replacement);
+
+    // A row written straight into the database (no master key) is never published.
+    let forged = portico_store::StoredKey {
+        kid: "attacker".into(),
+        alg: "RS256".into(),
+        public_jwk: r#"{"kty":"RSA","kid":"attacker","n":"AQAB","e":"AQAB"}"#.into(),
+        private_sealed: "v1.garbage".into(),
+        created_at: fresh.clock.now(),
+        activates_at: fresh.clock.now() + time::Duration::days(3650),
+        retires_at: None,
+        expires_at: None,
+    };
+    fresh.store.insert_signing_key(&forged).await.unwrap();
+    let after = App {
+        keys: Arc::new(portico_app::keys::KeyRing::new(
+            portico_crypto::master::MasterKey::from_base64(MASTER).unwrap(),
+        )),
+        ..app.clone()
+    };
+    assert!(
+        after.jwks().await.is_err(),
+        "an unopenable key stops publication rather than being served"
     );
 
     // A replica with another master key cannot sign, and says why.

@@ -75,18 +75,7 @@ impl SigningKey {
     }
 
     fn from_pair(pair: KeyPair, kid: Option<String>) -> Result<Self, CryptoError> {
-        let kid = match kid {
-            Some(k) => k,
-            None => {
-                let (n, e) = public_components(&pair);
-                // RFC 7638: members in lexicographic order, no whitespace.
-                let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
-                b64(
-                    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes())
-                        .as_ref(),
-                )
-            }
-        };
+        let kid = kid.unwrap_or_else(|| thumbprint(&pair));
         let header = json!({ "typ": "JWT", "alg": "RS256", "kid": kid });
         let header_prefix = format!("{}.", b64(header.to_string().as_bytes()));
         Ok(Self {
@@ -101,6 +90,13 @@ impl SigningKey {
     #[must_use]
     pub fn kid(&self) -> &str {
         &self.kid
+    }
+
+    /// Whether the key id is the RFC 7638 thumbprint of this key (true for every key Portico
+    /// generates), so a stored key id cannot name a different key.
+    #[must_use]
+    pub fn kid_matches_key(&self) -> bool {
+        self.kid == thumbprint(&self.pair)
     }
 
     /// The algorithm.
@@ -141,6 +137,14 @@ impl SigningKey {
     }
 }
 
+/// The RFC 7638 JWK thumbprint: base64url SHA-256 of the canonical public JWK.
+fn thumbprint(pair: &KeyPair) -> String {
+    let (n, e) = public_components(pair);
+    // Members in lexicographic order, no whitespace.
+    let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+    b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()).as_ref())
+}
+
 fn public_components(pair: &KeyPair) -> (String, String) {
     let public = pair.public_key();
     (
@@ -167,6 +171,9 @@ pub fn verify_rs256(token: &str, jwk: &Value) -> Result<Value, CryptoError> {
     .map_err(|_| bad("bad header"))?;
     if header.get("alg").and_then(Value::as_str) != Some("RS256") {
         return Err(bad("unexpected alg"));
+    }
+    if header.get("crit").is_some() {
+        return Err(bad("unsupported critical header parameters"));
     }
     if header.get("kid") != jwk.get("kid") {
         return Err(bad("kid mismatch"));
@@ -247,6 +254,15 @@ mod tests {
             b64(br#"{"sub":"a"}"#)
         );
         assert!(verify_rs256(&hs, &key.public_jwk()).is_err(), "HMAC");
+        let crit = format!(
+            "{}.{}.{sig}",
+            b64(format!(r#"{{"alg":"RS256","kid":"{}","crit":["x"]}}"#, key.kid()).as_bytes()),
+            b64(br#"{"sub":"a"}"#)
+        );
+        assert!(
+            verify_rs256(&crit, &key.public_jwk()).is_err(),
+            "unknown critical headers"
+        );
         assert!(verify_rs256("a.b", &key.public_jwk()).is_err());
         assert!(verify_rs256("a.b.c.d", &key.public_jwk()).is_err());
         assert!(SigningKey::from_pkcs8("k", Algorithm::Rs256, b"not der").is_err());

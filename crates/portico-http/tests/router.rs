@@ -591,6 +591,34 @@ async fn client_credentials_tokens(store: Arc<dyn Store>) {
         headers.get("www-authenticate").is_some(),
         "a failed Basic authentication is challenged"
     );
+    let (status, _, text) = call(
+        &router,
+        form(
+            &path,
+            &format!("{basic_body}&client_secret="),
+            Some((&id, &secret)),
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "an empty parameter counts as omitted (RFC 6749 3.2): {text}"
+    );
+    let raw = Request::post(&path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "authorization",
+            axum::http::HeaderValue::from_bytes(b"Basic \xff\xfe").unwrap(),
+        )
+        .body(Body::from(basic_body.clone()))
+        .unwrap();
+    let (status, headers, _) = call(&router, raw).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        headers.get("www-authenticate").is_some(),
+        "even a garbled Basic header is challenged"
+    );
 
     // A second secret works; an expired one does not; a disabled service principal gets no token.
     let (_, second) = app_layer

@@ -477,14 +477,15 @@ pub async fn keys_cmd(app: &App, cmd: KeysCommand) -> Result<(), CliError> {
         KeysCommand::Rotate {
             activate_in_hours,
             now,
+            revoke_previous,
         } => {
             app.ensure_signing_key().await?;
-            let delay = if now {
+            let delay = if now || revoke_previous {
                 time::Duration::ZERO
             } else {
                 time::Duration::hours(i64::from(activate_in_hours))
             };
-            let kid = app.rotate_signing_key(delay).await?;
+            let kid = app.rotate_signing_key(delay, revoke_previous).await?;
             out!(
                 "new signing key {kid} is published and starts signing in {} hours",
                 delay.whole_hours()

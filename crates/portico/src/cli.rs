@@ -127,14 +127,18 @@ pub enum KeysCommand {
     List,
     /// Create a new signing key. It is published at once and starts signing after
     /// --activate-in-hours (so relying parties fetch it first); the current key then stops
-    /// signing and stays published for 24 hours more.
+    /// signing and stays published for 24 hours more, so the tokens it signed keep verifying.
     Rotate {
         /// Hours before the new key starts signing.
-        #[arg(long, default_value_t = 24, conflicts_with = "now")]
+        #[arg(long, default_value_t = 24, conflicts_with_all = ["now", "revoke_previous"])]
         activate_in_hours: u32,
-        /// Start signing with the new key at once (after a key compromise).
+        /// Start signing with the new key at once (the old key stays published 24 hours).
         #[arg(long)]
         now: bool,
+        /// After a key compromise: sign with the new key at once and remove every other key
+        /// from JWKS at once. Tokens they signed stop verifying.
+        #[arg(long)]
+        revoke_previous: bool,
     },
 }
 

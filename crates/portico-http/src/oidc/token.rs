@@ -49,8 +49,8 @@ pub async fn token(
         Err(mut e) => {
             let basic = headers
                 .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.len() > 6 && v[..6].eq_ignore_ascii_case("basic "));
+                .and_then(|v| v.as_bytes().get(..6))
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"basic "));
             if e.error == "invalid_client" && basic {
                 e.description
                     .push_str(" (HTTP Basic authentication failed.)");
@@ -90,6 +90,10 @@ async fn issue(
     }
     let mut params: HashMap<String, String> = HashMap::new();
     for (k, v) in form_urlencoded::parse(body) {
+        if v.is_empty() && !params.contains_key(k.as_ref()) {
+            // RFC 6749 §3.2: parameters sent without a value are treated as omitted.
+            continue;
+        }
         if params
             .insert(k.clone().into_owned(), v.into_owned())
             .is_some()
@@ -209,11 +213,48 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
         .map_err(|_| bad())?;
     let text = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
-    let decode = |s: &str| {
-        form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    Ok(Some((decode(id), decode(secret))))
+    let decode = |s: &str| -> Result<String, OAuthError> { form_decode(s).ok_or_else(bad) };
+    Ok(Some((decode(id)?, decode(secret)?)))
+}
+
+/// Decodes one `application/x-www-form-urlencoded` value as a whole (RFC 6749 §2.3.1):
+/// `+` is a space and `%XX` a byte; `&` and `=` are ordinary characters. `None` when the
+/// escapes or the resulting UTF-8 are malformed.
+fn form_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn basic_credentials_decode_as_whole_values() {
+        assert_eq!(
+            super::form_decode("a%26b%3Dc+d").as_deref(),
+            Some("a&b=c d")
+        );
+        assert_eq!(
+            super::form_decode("abc&def=x").as_deref(),
+            Some("abc&def=x"),
+            "& and = are not separators here"
+        );
+        assert_eq!(super::form_decode("%E2%82%AC").as_deref(), Some("€"));
+        assert_eq!(super::form_decode("bad%zz"), None);
+        assert_eq!(super::form_decode("cut%4"), None);
+        assert_eq!(super::form_decode("%ff"), None, "not UTF-8");
+    }
 }
