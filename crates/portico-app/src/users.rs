@@ -129,27 +129,17 @@ impl App {
         password: &str,
         force_change: bool,
     ) -> Result<(), AppError> {
-        let op = self
-            .begin(
+        let op_audit = self
+            .begin_on_user(
                 ctx,
                 tenant,
+                user,
                 Action::ResetPassword,
-                AuditCategory::UserManagement,
-                "Reset user password",
-                "Update",
+                may_reset_password,
+                ("Reset user password", "Update"),
             )
             .await?;
-        let crate::context::Authorized {
-            roles: actor_roles,
-            audit: op_audit,
-        } = op;
         let target = self.store.get_user(tenant, user).await?;
-        let target_roles = self.roles_of(tenant, user).await?;
-        if !may_reset_password(&actor_roles, &target_roles) {
-            return Err(AppError::Forbidden(
-                "Insufficient privileges to reset the password of this user.".into(),
-            ));
-        }
         validate::password_strength(password)?;
         let hash = self.passwords.hash(password).await?;
         let audit =
@@ -167,26 +157,17 @@ impl App {
         tenant: TenantId,
         user: UserId,
     ) -> Result<(), AppError> {
-        let op = self
-            .begin(
+        let op_audit = self
+            .begin_on_user(
                 ctx,
                 tenant,
+                user,
                 Action::ManageUsers,
-                AuditCategory::UserManagement,
-                "Delete user",
-                "Delete",
+                may_manage_user,
+                ("Delete user", "Delete"),
             )
             .await?;
-        let crate::context::Authorized {
-            roles: actor_roles,
-            audit: op_audit,
-        } = op;
         let target = self.store.get_user(tenant, user).await?;
-        if !may_manage_user(&actor_roles, &self.roles_of(tenant, user).await?) {
-            return Err(AppError::Forbidden(
-                "Insufficient privileges to delete this user.".into(),
-            ));
-        }
         if let Actor::User { id, .. } = &ctx.actor
             && *id == user
         {
@@ -210,31 +191,56 @@ impl App {
         tenant: TenantId,
         user: UserId,
     ) -> Result<User, AppError> {
-        let op = self
-            .begin(
+        let op_audit = self
+            .begin_on_user(
                 ctx,
                 tenant,
+                user,
                 Action::ManageUsers,
-                AuditCategory::UserManagement,
-                "Restore user",
-                "Update",
+                may_manage_user,
+                ("Restore user", "Update"),
             )
             .await?;
-        let crate::context::Authorized {
-            roles: actor_roles,
-            audit: op_audit,
-        } = op;
-        if !may_manage_user(&actor_roles, &self.roles_of(tenant, user).await?) {
-            return Err(AppError::Forbidden(
-                "Insufficient privileges to restore this user.".into(),
-            ));
-        }
         let audit = op_audit.target("User", user, None);
         Ok(self.store.restore_user(tenant, user, &audit).await?)
     }
 }
 
 impl App {
+    /// Authorizes `action` against one user: the actor needs the action and, by
+    /// `allowed(actor roles, target roles)`, the right to act on a user holding the target's
+    /// roles (privileged users are for Global Administrators). `(activity, operation)` name the
+    /// audit event, which is returned to be completed and written with the change.
+    async fn begin_on_user(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        user: UserId,
+        action: Action,
+        allowed: fn(
+            &[portico_domain::role::DirectoryRole],
+            &[portico_domain::role::DirectoryRole],
+        ) -> bool,
+        (activity, operation): (&str, &str),
+    ) -> Result<portico_domain::audit::AuditEvent, AppError> {
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                action,
+                AuditCategory::UserManagement,
+                activity,
+                operation,
+            )
+            .await?;
+        if !allowed(&op.roles, &self.roles_of(tenant, user).await?) {
+            return Err(AppError::Forbidden(
+                "Insufficient privileges to complete the operation.".into(),
+            ));
+        }
+        Ok(op.audit)
+    }
+
     /// Assigns a directory role (Global Administrators and operators only).
     pub async fn assign_role(
         &self,
