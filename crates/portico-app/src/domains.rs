@@ -18,6 +18,31 @@ pub enum Verification {
 }
 
 impl App {
+    /// Authorizes a domain operation, parses the domain name, and returns the audit event
+    /// already targeted at the domain.
+    async fn begin_domain(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        name: &str,
+        activity: &str,
+        operation: &str,
+    ) -> Result<(DomainName, portico_domain::audit::AuditEvent), AppError> {
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageDomainsAndBranding,
+                AuditCategory::DirectoryManagement,
+                activity,
+                operation,
+            )
+            .await?;
+        let name = DomainName::parse("id", name)?;
+        let audit = op.audit.target("Domain", &name, Some(name.as_str()));
+        Ok((name, audit))
+    }
+
     /// Adds an unverified domain and returns it with the TXT record to publish.
     pub async fn add_domain(
         &self,
@@ -25,17 +50,9 @@ impl App {
         tenant: TenantId,
         name: &str,
     ) -> Result<Domain, AppError> {
-        let op = self
-            .begin(
-                ctx,
-                tenant,
-                Action::ManageDomainsAndBranding,
-                AuditCategory::DirectoryManagement,
-                "Add unverified domain",
-                "Add",
-            )
+        let (name, audit) = self
+            .begin_domain(ctx, tenant, name, "Add unverified domain", "Add")
             .await?;
-        let name = DomainName::parse("id", name)?;
         let now = self.clock.now();
         let domain = Domain {
             name: name.clone(),
@@ -47,7 +64,6 @@ impl App {
             created_at: now,
             verified_at: None,
         };
-        let audit = op.audit.target("Domain", &name, Some(name.as_str()));
         self.store.add_domain(tenant, &domain, &audit).await?;
         Ok(domain)
     }
@@ -61,17 +77,9 @@ impl App {
         name: &str,
         how: Verification,
     ) -> Result<Domain, AppError> {
-        let op = self
-            .begin(
-                ctx,
-                tenant,
-                Action::ManageDomainsAndBranding,
-                AuditCategory::DirectoryManagement,
-                "Verify domain",
-                "Update",
-            )
+        let (name, audit) = self
+            .begin_domain(ctx, tenant, name, "Verify domain", "Update")
             .await?;
-        let name = DomainName::parse("id", name)?;
         let domain = self.store.get_domain(tenant, &name).await?;
         if domain.is_verified {
             return Ok(domain);
@@ -100,10 +108,7 @@ impl App {
                 VerificationMethod::DnsTxt
             }
         };
-        let audit = op
-            .audit
-            .target("Domain", &name, Some(name.as_str()))
-            .modified("VerificationMethod", None, Some(method.as_str().into()));
+        let audit = audit.modified("VerificationMethod", None, Some(method.as_str().into()));
         Ok(self
             .store
             .verify_domain(tenant, &name, method, self.clock.now(), &audit)
@@ -122,17 +127,9 @@ impl App {
         tenant: TenantId,
         name: &str,
     ) -> Result<(), AppError> {
-        let op = self
-            .begin(
-                ctx,
-                tenant,
-                Action::ManageDomainsAndBranding,
-                AuditCategory::DirectoryManagement,
-                "Remove verified domain",
-                "Delete",
-            )
+        let (name, audit) = self
+            .begin_domain(ctx, tenant, name, "Remove verified domain", "Delete")
             .await?;
-        let name = DomainName::parse("id", name)?;
         let domain = self.store.get_domain(tenant, &name).await?;
         if domain.is_initial {
             return Err(AppError::Conflict {
@@ -146,7 +143,6 @@ impl App {
                         .into(),
             });
         }
-        let audit = op.audit.target("Domain", &name, Some(name.as_str()));
         Ok(self.store.remove_domain(tenant, &name, &audit).await?)
     }
 
@@ -157,18 +153,9 @@ impl App {
         tenant: TenantId,
         name: &str,
     ) -> Result<(), AppError> {
-        let op = self
-            .begin(
-                ctx,
-                tenant,
-                Action::ManageDomainsAndBranding,
-                AuditCategory::DirectoryManagement,
-                "Set default domain",
-                "Update",
-            )
+        let (name, audit) = self
+            .begin_domain(ctx, tenant, name, "Set default domain", "Update")
             .await?;
-        let name = DomainName::parse("id", name)?;
-        let audit = op.audit.target("Domain", &name, Some(name.as_str()));
         Ok(self.store.set_default_domain(tenant, &name, &audit).await?)
     }
 }
