@@ -67,4 +67,12 @@ guid_id!(
     KeyId,
     /// The correlation id that ties the log lines and audit events of one request together.
     CorrelationId,
+    /// A browser sign-in session.
+    SessionId,
+    /// A family of refresh tokens descending from one authorization code.
+    TokenFamilyId,
+    /// An `oAuth2PermissionGrant` (recorded consent to delegated scopes).
+    PermissionGrantId,
+    /// A sign-in log entry.
+    SignInId,
 );

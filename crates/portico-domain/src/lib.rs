@@ -6,13 +6,16 @@ pub mod application;
 pub mod audit;
 pub mod directory_object;
 pub mod error;
+pub mod grant;
 pub mod group;
 pub mod ids;
 pub mod paging;
 pub mod role;
+pub mod signin;
 pub mod tenant;
 pub mod user;
 pub mod validate;
+pub mod well_known;
 
 pub use error::ValidationError;
 pub use ids::*;

@@ -12,6 +12,7 @@ mod applications;
 mod audit;
 mod backend;
 mod error;
+mod grants;
 mod groups;
 mod keys;
 mod lib_support;
@@ -19,6 +20,7 @@ mod migrate;
 mod postgres;
 mod roles;
 mod row;
+mod sessions;
 mod sqlite;
 mod tenants;
 mod ts;
@@ -26,6 +28,8 @@ mod users;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
+#[cfg(feature = "testing")]
+pub mod conformance_sign_in;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -35,11 +39,13 @@ pub use applications::{ApplicationStore, StoredSecret};
 pub use audit::AuditStore;
 pub use backend::{Backend, DatabaseTarget, PoolSettings, PoolStats};
 pub use error::{StoreError, constraint};
+pub use grants::{GrantStore, Redemption};
 pub use groups::GroupStore;
 pub use keys::{KeyStore, StoredKey};
 pub use migrate::{SchemaStatus, latest_version};
 pub use postgres::PgStore;
 pub use roles::{AppRoleStore, RoleStore};
+pub use sessions::{SignInStore, Throttle};
 pub use sqlite::SqliteStore;
 pub use tenants::{BootstrapRecord, TenantStore};
 pub use users::UserStore;
@@ -55,6 +61,8 @@ pub trait Store:
     + AuditStore
     + KeyStore
     + AppRoleStore
+    + SignInStore
+    + GrantStore
     + Send
     + Sync
     + 'static

@@ -29,6 +29,11 @@ const SQLITE: &[Embedded] = &[
         "identifier uris",
         include_str!("../migrations/sqlite/0004_identifier_uris.sql"),
     ),
+    (
+        5,
+        "sign in",
+        include_str!("../migrations/sqlite/0005_sign_in.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -50,6 +55,11 @@ const POSTGRES: &[Embedded] = &[
         4,
         "identifier uris",
         include_str!("../migrations/postgres/0004_identifier_uris.sql"),
+    ),
+    (
+        5,
+        "sign in",
+        include_str!("../migrations/postgres/0005_sign_in.sql"),
     ),
 ];
 

@@ -126,4 +126,6 @@ crate::roles::role_store_impl!(PgStore);
 crate::audit::audit_store_impl!(PgStore);
 crate::keys::key_store_impl!(PgStore);
 crate::roles::app_role_store_impl!(PgStore);
+crate::sessions::sign_in_store_impl!(PgStore);
+crate::grants::grant_store_impl!(PgStore);
 crate::lib_support::store_impl!(PgStore);

@@ -12,6 +12,7 @@ pub(crate) trait RowExt {
     fn text(&self, col: &str) -> Result<String, StoreError>;
     fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError>;
     fn flag(&self, col: &str) -> Result<bool, StoreError>;
+    fn int(&self, col: &str) -> Result<i64, StoreError>;
     fn ts(&self, col: &str) -> Result<OffsetDateTime, StoreError>;
     fn opt_ts(&self, col: &str) -> Result<Option<OffsetDateTime>, StoreError>;
 
@@ -36,6 +37,9 @@ macro_rules! impl_row_ext {
             }
             fn flag(&self, col: &str) -> Result<bool, StoreError> {
                 Ok(self.try_get::<bool, _>(col)?)
+            }
+            fn int(&self, col: &str) -> Result<i64, StoreError> {
+                Ok(self.try_get::<i64, _>(col)?)
             }
             fn ts(&self, col: &str) -> Result<OffsetDateTime, StoreError> {
                 Ok(self.try_get::<Ts, _>(col)?.0)

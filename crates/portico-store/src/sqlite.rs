@@ -103,4 +103,6 @@ crate::roles::role_store_impl!(SqliteStore);
 crate::audit::audit_store_impl!(SqliteStore);
 crate::keys::key_store_impl!(SqliteStore);
 crate::roles::app_role_store_impl!(SqliteStore);
+crate::sessions::sign_in_store_impl!(SqliteStore);
+crate::grants::grant_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

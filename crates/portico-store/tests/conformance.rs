@@ -10,6 +10,7 @@
 )]
 
 use portico_store::conformance::*;
+use portico_store::conformance_sign_in::*;
 
 portico_store::backend_tests!(
     migrations_are_idempotent,
@@ -25,4 +26,9 @@ portico_store::backend_tests!(
     timestamps_keep_microseconds_and_order,
     signing_keys_rotate_and_expire,
     app_role_assignments,
+    sessions_are_found_by_hash_and_revoked,
+    codes_redeem_once_and_replay_revokes_the_family,
+    refresh_tokens_rotate_and_replay_revokes_the_family,
+    lockout_counters_count_lock_and_reset,
+    sign_in_log_and_permission_grants,
 );

@@ -1,0 +1,256 @@
+//! First-party resources every tenant has, as Entra has them: Microsoft Graph (which Portico's
+//! `/v1.0` API stands in for), with Graph's own appId, permission ids and names, so that apps
+//! and SDKs written for Entra ask for the same permissions here.
+
+use crate::application::{AppRole, Application, PermissionScope, RedirectUris};
+use crate::{AppId, ApplicationId, TenantId};
+use time::OffsetDateTime;
+use uuid::{Uuid, uuid};
+
+/// Microsoft Graph's appId.
+pub const GRAPH_APP_ID: AppId = AppId(uuid!("00000003-0000-0000-c000-000000000000"));
+/// The tenant that owns Microsoft's first-party applications.
+pub const MICROSOFT_TENANT_ID: TenantId = TenantId(uuid!("f8cdef31-a31e-4b4a-93e4-5f571e91255a"));
+/// Graph's resource URI.
+pub const GRAPH_URI: &str = "https://graph.microsoft.com";
+/// Graph's display name.
+pub const GRAPH_NAME: &str = "Microsoft Graph";
+
+/// OpenID Connect scopes: requested of any resource, answered by the ID token and userinfo.
+pub const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+
+/// Graph application permissions (app roles): (id, value, description).
+const GRAPH_ROLES: &[(Uuid, &str, &str)] = &[
+    (
+        uuid!("df021288-bdef-4463-88db-98f22de89214"),
+        "User.Read.All",
+        "Read all users' full profiles",
+    ),
+    (
+        uuid!("741f803b-c850-494e-b5df-cde7c675a1ca"),
+        "User.ReadWrite.All",
+        "Read and write all users' full profiles",
+    ),
+    (
+        uuid!("09850681-111b-4a89-9bed-3f2cae46d706"),
+        "User.Invite.All",
+        "Invite guest users to the organization",
+    ),
+    (
+        uuid!("5b567255-7703-4780-807c-7be8301ae99b"),
+        "Group.Read.All",
+        "Read all groups",
+    ),
+    (
+        uuid!("62a82d76-70ea-41e2-9197-370581804d09"),
+        "Group.ReadWrite.All",
+        "Read and write all groups",
+    ),
+    (
+        uuid!("dbaae8cf-10b5-4b86-a4a1-f871c94c6695"),
+        "GroupMember.ReadWrite.All",
+        "Read and write all group memberships",
+    ),
+    (
+        uuid!("7ab1d382-f21e-4acd-a863-ba3e13f7da61"),
+        "Directory.Read.All",
+        "Read directory data",
+    ),
+    (
+        uuid!("19dbc75e-c2e2-444c-a770-ec69d8559fc7"),
+        "Directory.ReadWrite.All",
+        "Read and write directory data",
+    ),
+    (
+        uuid!("9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"),
+        "Application.Read.All",
+        "Read all applications",
+    ),
+    (
+        uuid!("1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9"),
+        "Application.ReadWrite.All",
+        "Read and write all applications",
+    ),
+    (
+        uuid!("b0afded3-3588-46d8-8b3d-9842eff778da"),
+        "AuditLog.Read.All",
+        "Read all audit log data",
+    ),
+    (
+        uuid!("246dd0d5-5bd0-4def-940b-0421030a5b68"),
+        "Policy.Read.All",
+        "Read your organization's policies",
+    ),
+    (
+        uuid!("9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8"),
+        "RoleManagement.ReadWrite.Directory",
+        "Read and write all directory RBAC settings",
+    ),
+];
+
+/// Graph delegated permissions: (id, value, admin consent required, description).
+const GRAPH_SCOPES: &[(Uuid, &str, bool, &str)] = &[
+    (
+        uuid!("37f7f235-527c-4136-accd-4a02d197296e"),
+        "openid",
+        false,
+        "Sign users in",
+    ),
+    (
+        uuid!("14dad69e-099b-42c9-810b-d002981feec1"),
+        "profile",
+        false,
+        "View users' basic profile",
+    ),
+    (
+        uuid!("64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0"),
+        "email",
+        false,
+        "View users' email address",
+    ),
+    (
+        uuid!("7427e0e9-2fba-42fe-b0c0-848c9e6a8182"),
+        "offline_access",
+        false,
+        "Maintain access to data you have given it access to",
+    ),
+    (
+        uuid!("e1fe6dd8-ba31-4d61-89e7-88639da4683d"),
+        "User.Read",
+        false,
+        "Sign in and read user profile",
+    ),
+    (
+        uuid!("a154be20-db9c-4678-8ab7-66f6cc099a59"),
+        "User.Read.All",
+        true,
+        "Read all users' full profiles",
+    ),
+    (
+        uuid!("204e0828-b5ca-4ad8-b9f3-f32a958e7cc4"),
+        "User.ReadWrite.All",
+        true,
+        "Read and write all users' full profiles",
+    ),
+    (
+        uuid!("63dd7cd9-b489-4adf-a28c-ac38b9a0f962"),
+        "User.Invite.All",
+        true,
+        "Invite guest users to the organization",
+    ),
+    (
+        uuid!("06da0dbc-49e2-44d2-8312-53f166ab848a"),
+        "Directory.Read.All",
+        true,
+        "Read directory data",
+    ),
+    (
+        uuid!("0e263e50-5827-48a4-b97c-d940288653c7"),
+        "Directory.AccessAsUser.All",
+        true,
+        "Access directory as the signed in user",
+    ),
+    (
+        uuid!("4e46008b-f24c-477d-8fff-7bb4ec7aafe0"),
+        "Group.ReadWrite.All",
+        true,
+        "Read and write all groups",
+    ),
+];
+
+/// Microsoft Graph as an application definition (its app roles and delegated scopes).
+/// It lives in no tenant's store: every tenant sees this one.
+#[must_use]
+pub fn microsoft_graph() -> Application {
+    Application {
+        id: ApplicationId(uuid!("00000003-0000-0000-c000-000000000000")),
+        app_id: GRAPH_APP_ID,
+        display_name: GRAPH_NAME.into(),
+        sign_in_audience: "AzureADMultipleOrgs".into(),
+        redirect_uris: RedirectUris::default(),
+        app_roles: GRAPH_ROLES
+            .iter()
+            .map(|(id, value, text)| AppRole {
+                id: *id,
+                allowed_member_types: vec!["Application".into()],
+                description: format!("Allows the app to {}", text.to_lowercase()),
+                display_name: (*text).into(),
+                is_enabled: true,
+                value: Some((*value).into()),
+            })
+            .collect(),
+        oauth2_permission_scopes: GRAPH_SCOPES
+            .iter()
+            .map(|(id, value, admin, text)| PermissionScope {
+                id: *id,
+                admin_consent_description: (*text).into(),
+                admin_consent_display_name: (*text).into(),
+                is_enabled: true,
+                kind: if *admin { "Admin" } else { "User" }.into(),
+                user_consent_description: Some((*text).into()),
+                user_consent_display_name: Some((*text).into()),
+                value: (*value).into(),
+            })
+            .collect(),
+        required_resource_access: Vec::new(),
+        identifier_uris: vec![GRAPH_URI.into()],
+        password_credentials: Vec::new(),
+        created_date_time: OffsetDateTime::UNIX_EPOCH,
+        deleted_date_time: None,
+    }
+}
+
+/// Whether a resource name (appId text or URI, without a trailing `/`) means Microsoft Graph.
+/// `portico_url` is Portico's own public URL, which is accepted as Graph's too.
+#[must_use]
+pub fn is_graph_resource(name: &str, portico_url: &str) -> bool {
+    let name = name.trim_end_matches('/');
+    name.eq_ignore_ascii_case(GRAPH_URI)
+        || name.eq_ignore_ascii_case("https://graph.microsoft.com/v1.0")
+        || name.parse::<Uuid>().is_ok_and(|u| u == GRAPH_APP_ID.0)
+        || (!portico_url.is_empty() && name.eq_ignore_ascii_case(portico_url.trim_end_matches('/')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_names_and_ids_are_unique() {
+        let g = microsoft_graph();
+        let mut values: Vec<_> = g.app_roles.iter().filter_map(|r| r.value.clone()).collect();
+        values.sort();
+        values.dedup();
+        assert_eq!(values.len(), g.app_roles.len());
+        let mut ids: Vec<_> = g.oauth2_permission_scopes.iter().map(|s| s.id).collect();
+        ids.extend(g.app_roles.iter().map(|r| r.id));
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+
+    #[test]
+    fn graph_resource_names() {
+        for yes in [
+            "https://graph.microsoft.com",
+            "https://graph.microsoft.com/",
+            "HTTPS://GRAPH.MICROSOFT.COM",
+            "00000003-0000-0000-c000-000000000000",
+            "https://login.example.test",
+        ] {
+            assert!(
+                is_graph_resource(yes, "https://login.example.test/"),
+                "{yes}"
+            );
+        }
+        for no in [
+            "api://orders",
+            "https://graph.microsoft.com.evil",
+            "00000002-0000-0000-c000-000000000000",
+        ] {
+            assert!(!is_graph_resource(no, "https://login.example.test"), "{no}");
+        }
+        assert!(!is_graph_resource("", ""));
+    }
+}
