@@ -140,14 +140,21 @@ impl App {
             .store
             .find_service_principal_by_app_id(tenant, client)
             .await?;
-        let resource_sp = self
-            .store
-            .find_service_principal_by_app_id(tenant, resource)
-            .await?;
-        let resource_app = self
-            .store
-            .find_application_by_app_id(tenant, resource)
-            .await?;
+        let resource_sp = if resource == portico_domain::well_known::GRAPH_APP_ID {
+            let t = self.store.get_tenant(tenant).await?;
+            self.graph_service_principal(&t).await?
+        } else {
+            self.store
+                .find_service_principal_by_app_id(tenant, resource)
+                .await?
+        };
+        let resource_app = if resource == portico_domain::well_known::GRAPH_APP_ID {
+            portico_domain::well_known::microsoft_graph()
+        } else {
+            self.store
+                .find_application_by_app_id(tenant, resource)
+                .await?
+        };
         let role = resource_app
             .app_roles
             .iter()

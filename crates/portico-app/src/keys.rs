@@ -266,4 +266,39 @@ impl KeyRing {
     pub fn verify_secret(&self, presented: &str, stored: &str) -> bool {
         self.master.verify_secret(presented, stored)
     }
+
+    /// A stable keyed value derived from `data` for one `purpose` (pairwise subjects, CSRF
+    /// tokens, browser binding): base64url, 43 characters, unguessable without the master key.
+    #[must_use]
+    pub fn derive(&self, purpose: &str, data: &str) -> String {
+        let h = self.master.hash_secret(&format!("{purpose}\u{0}{data}"));
+        h.strip_prefix("hmac-sha256:")
+            .map(str::to_owned)
+            .unwrap_or(h)
+    }
+
+    /// Encrypts short-lived state (e.g. a sign-in in progress) bound to `context`.
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, AppError> {
+        self.master
+            .seal(plaintext, context)
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// Decrypts what [`KeyRing::seal`] made with the same context; `None` if it was altered,
+    /// made under another key or context, or is not sealed state at all.
+    #[must_use]
+    pub fn open(&self, sealed: &str, context: &str) -> Option<Vec<u8>> {
+        self.master.open(sealed, context).ok()
+    }
+}
+
+impl App {
+    /// Verifies a JWT this deployment signed (any published key) and returns its claims.
+    /// Expiry is the caller's to check.
+    pub async fn verify_own_jwt(&self, token: &str) -> Option<serde_json::Value> {
+        let jwks = self.jwks().await.ok()?;
+        let keys = jwks.get("keys")?.as_array()?;
+        keys.iter()
+            .find_map(|k| portico_crypto::jws::verify_rs256(token, k).ok())
+    }
 }

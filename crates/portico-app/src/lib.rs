@@ -14,8 +14,10 @@ pub mod groups;
 pub mod jobs;
 pub mod keys;
 pub mod passwords;
+pub mod signin;
 pub mod tenants;
 pub mod tokens;
+pub mod user_tokens;
 pub mod users;
 
 use std::sync::Arc;

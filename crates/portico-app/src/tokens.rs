@@ -23,6 +23,8 @@ pub enum TokenErrorCode {
     UnauthorizedClient,
     /// Grant type not supported.
     UnsupportedGrantType,
+    /// The code or refresh token is invalid, expired, revoked, or for another client.
+    InvalidGrant,
     /// Scope malformed, or names an unknown resource.
     InvalidScope,
     /// The database or another dependency failed.
@@ -40,6 +42,7 @@ impl TokenErrorCode {
             Self::InvalidClient => "invalid_client",
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidGrant => "invalid_grant",
             Self::InvalidScope => "invalid_scope",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::ServerError => "server_error",
@@ -58,7 +61,7 @@ pub struct TokenError {
 }
 
 impl TokenError {
-    fn new(code: TokenErrorCode, description: impl Into<String>) -> Self {
+    pub(crate) fn new(code: TokenErrorCode, description: impl Into<String>) -> Self {
         Self {
             code,
             description: description.into(),
@@ -220,7 +223,7 @@ impl App {
         let roles: Vec<&str> = resolved.roles.iter().map(String::as_str).collect();
         let iat = now.unix_timestamp();
         let mut claims = json!({
-            "aud": resolved.app_id.to_string(),
+            "aud": audience(resolved.app_id),
             "iss": format!("{}/{}/v2.0", self.config.public_url.trim_end_matches('/'), tenant.id),
             "iat": iat,
             "nbf": iat,
@@ -309,44 +312,54 @@ impl App {
         tenant: &Tenant,
         name: &str,
     ) -> Result<portico_domain::application::Application, TokenError> {
-        let not_found = || {
-            TokenError::new(
-                TokenErrorCode::InvalidScope,
-                format!(
-                    "The resource principal named {name} was not found in the tenant named {}.",
-                    tenant.display_name
-                ),
-            )
-        };
+        self.find_resource_by_name(tenant, name)
+            .await?
+            .ok_or_else(|| {
+                TokenError::new(
+                    TokenErrorCode::InvalidScope,
+                    format!(
+                        "The resource principal named {name} was not found in the tenant named {}.",
+                        tenant.display_name
+                    ),
+                )
+            })
+    }
+
+    /// The resource a scope prefix names: Microsoft Graph (its URI, appId or Portico's own
+    /// URL), or an application of the tenant by appId or identifier URI (with or without a
+    /// trailing `/`).
+    pub(crate) async fn find_resource_by_name(
+        &self,
+        tenant: &Tenant,
+        name: &str,
+    ) -> Result<Option<portico_domain::application::Application>, AppError> {
+        use portico_store::StoreError::NotFound;
+        if portico_domain::well_known::is_graph_resource(name, &self.config.public_url) {
+            return Ok(Some(portico_domain::well_known::microsoft_graph()));
+        }
         if let Ok(app_id) = name.parse::<AppId>() {
             return match self
                 .store
                 .find_application_by_app_id(tenant.id, app_id)
                 .await
             {
-                Ok(a) => Ok(a),
-                Err(portico_store::StoreError::NotFound(_)) => Err(not_found()),
-                Err(e) => Err(AppError::from(e).into()),
+                Ok(a) => Ok(Some(a)),
+                Err(NotFound(_)) => Ok(None),
+                Err(e) => Err(e.into()),
             };
         }
-        match self
-            .store
-            .find_application_by_identifier_uri(tenant.id, name)
-            .await
-        {
-            Ok(a) => Ok(a),
-            // The scope's trailing '/' was trimmed; an identifier URI registered with one still matches.
-            Err(portico_store::StoreError::NotFound(_)) => match self
+        for candidate in [name.to_owned(), format!("{name}/")] {
+            match self
                 .store
-                .find_application_by_identifier_uri(tenant.id, &format!("{name}/"))
+                .find_application_by_identifier_uri(tenant.id, &candidate)
                 .await
             {
-                Ok(a) => Ok(a),
-                Err(portico_store::StoreError::NotFound(_)) => Err(not_found()),
-                Err(e) => Err(AppError::from(e).into()),
-            },
-            Err(e) => Err(AppError::from(e).into()),
+                Ok(a) => return Ok(Some(a)),
+                Err(NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
+        Ok(None)
     }
 }
 
@@ -382,7 +395,17 @@ fn parse_default_scope(scope: &str) -> Result<&str, TokenError> {
     })
 }
 
-fn truncate(s: &str) -> String {
+/// The `aud` of an access token for a resource: Graph's URI for Graph (as Entra issues
+/// them), the resource's appId otherwise.
+pub(crate) fn audience(resource: AppId) -> String {
+    if resource == portico_domain::well_known::GRAPH_APP_ID {
+        portico_domain::well_known::GRAPH_URI.to_owned()
+    } else {
+        resource.to_string()
+    }
+}
+
+pub(crate) fn truncate(s: &str) -> String {
     s.chars().take(100).collect()
 }
 

@@ -8,6 +8,7 @@ pub mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod oidc;
+pub mod web;
 
 use axum::Router;
 use axum::routing::get;
@@ -54,6 +55,22 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/{tenant}/oauth2/v2.0/token",
             axum::routing::post(oidc::token::token)
                 .layer(axum::extract::DefaultBodyLimit::max(oidc::token::MAX_BODY)),
+        )
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(web::signin::authorize_get).post(web::signin::authorize_post),
+        )
+        .route(
+            "/{tenant}/login/{step}",
+            axum::routing::post(web::signin::login_step),
+        )
+        .route(
+            "/{tenant}/oauth2/v2.0/logout",
+            get(web::logout::logout_get).post(web::logout::logout_post),
+        )
+        .route(
+            "/oidc/userinfo",
+            get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),
         )
         .fallback(error::not_found)
         .with_state(state.clone());

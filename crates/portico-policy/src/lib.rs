@@ -3,3 +3,4 @@
 //! access, conditional access); today it holds directory roles × actions.
 
 pub mod directory;
+pub mod lockout;

@@ -336,6 +336,19 @@ pub async fn users_round_trip_and_stay_unique(store: Arc<dyn Store>) {
         ),
         "tenants are isolated"
     );
+    let by_mail = store
+        .find_users_by_mail(t.id, "ANN@Fabrikam.com")
+        .await
+        .unwrap();
+    assert_eq!(by_mail.len(), 1);
+    assert_eq!(by_mail[0].id, u.id);
+    assert!(
+        store
+            .find_users_by_mail(other.id, "ann@fabrikam.com")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         store
             .find_user_by_upn(t.id, "ANN_FABRIKAM.COM#EXT#@USERS.ONPORTICO.TEST")

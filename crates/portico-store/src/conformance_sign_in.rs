@@ -135,7 +135,7 @@ pub async fn codes_redeem_once_and_replay_revokes_the_family(store: Arc<dyn Stor
             .unwrap(),
         Redemption::Redeemed {
             family,
-            grant: g.clone()
+            grant: Box::new(g.clone())
         }
     );
     store
@@ -192,7 +192,7 @@ pub async fn refresh_tokens_rotate_and_replay_revokes_the_family(store: Arc<dyn 
         store.redeem_refresh_token(t.id, "r1", now()).await.unwrap(),
         Redemption::Redeemed {
             family,
-            grant: g.clone()
+            grant: Box::new(g.clone())
         }
     );
     store

@@ -17,7 +17,7 @@ pub enum Redemption {
         /// Its family.
         family: TokenFamilyId,
         /// What it grants.
-        grant: AuthorizationGrant,
+        grant: Box<AuthorizationGrant>,
     },
     /// It was used before: its family has now been revoked.
     Replayed,
@@ -202,7 +202,7 @@ macro_rules! grant_store_impl {
                 }
                 let grant = row.json("grant_data")?;
                 tx.commit().await?;
-                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(family), grant })
+                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(family), grant: Box::new(grant) })
             }
 
             async fn insert_refresh_token(&self, tenant: portico_domain::TenantId, token_hash: &str, family: portico_domain::TokenFamilyId, grant: &portico_domain::grant::AuthorizationGrant, now: time::OffsetDateTime, expires_at: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
@@ -262,7 +262,7 @@ macro_rules! grant_store_impl {
                 }
                 let grant = row.json("grant_data")?;
                 tx.commit().await?;
-                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(family), grant })
+                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(family), grant: Box::new(grant) })
             }
 
             async fn permission_grants(&self, tenant: portico_domain::TenantId, client: portico_domain::ServicePrincipalId, resource: portico_domain::ServicePrincipalId, user: Option<portico_domain::UserId>) -> Result<Vec<portico_domain::grant::PermissionGrant>, $crate::StoreError> {

@@ -26,6 +26,12 @@ pub trait UserStore: Send + Sync {
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError>;
     /// Finds a live user by UPN, case-insensitively.
     async fn find_user_by_upn(&self, tenant: TenantId, upn: &str) -> Result<User, StoreError>;
+    /// Live users whose primary email address is `mail` (case-insensitive), at most two.
+    async fn find_users_by_mail(
+        &self,
+        tenant: TenantId,
+        mail: &str,
+    ) -> Result<Vec<User>, StoreError>;
     /// Finds a live user by one of their identities.
     async fn find_user_by_identity(
         &self,
@@ -279,6 +285,15 @@ macro_rules! user_store_impl {
                     .await?
                     .ok_or($crate::StoreError::NotFound("user"))?;
                 $crate::users::user_from_row(&row)
+            }
+
+            async fn find_users_by_mail(&self, tenant: portico_domain::TenantId, mail: &str) -> Result<Vec<portico_domain::user::User>, $crate::StoreError> {
+                let rows = sqlx::query(concat!("SELECT ", $crate::users::user_columns!(), " FROM users WHERE tenant_id = $1 AND lower(mail) = lower($2) AND deleted_at IS NULL ORDER BY id LIMIT 2"))
+                    .bind(tenant.0)
+                    .bind(mail)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map($crate::users::user_from_row).collect()
             }
 
             async fn find_user_by_identity(&self, tenant: portico_domain::TenantId, identity: &portico_domain::user::ObjectIdentity) -> Result<portico_domain::user::User, $crate::StoreError> {

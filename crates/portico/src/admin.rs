@@ -496,6 +496,9 @@ pub async fn keys_cmd(app: &App, cmd: KeysCommand) -> Result<(), CliError> {
 }
 
 fn app_id(s: &str) -> Result<portico_domain::AppId, CliError> {
+    if portico_domain::well_known::is_graph_resource(s, "") {
+        return Ok(portico_domain::well_known::GRAPH_APP_ID);
+    }
     s.parse()
         .map_err(|_| CliError::usage(format!("'{s}' is not an appId (a GUID)")))
 }
@@ -507,6 +510,9 @@ pub async fn app_cmd(app: &App, cmd: AppCommand) -> Result<(), CliError> {
             tenant: t,
             name,
             redirect_uris,
+            public_client,
+            graph_permissions,
+            scopes,
             identifier_uris,
             app_roles,
             secret_days,
@@ -523,35 +529,79 @@ pub async fn app_cmd(app: &App, cmd: AppCommand) -> Result<(), CliError> {
                     value: Some(v.clone()),
                 })
                 .collect();
-            let new = portico_domain::application::NewApplication {
-                display_name: name,
-                redirect_uris: portico_domain::application::RedirectUris {
+            let permission_scopes = scopes
+                .iter()
+                .map(|v| portico_domain::application::PermissionScope {
+                    id: uuid::Uuid::new_v4(),
+                    admin_consent_description: v.clone(),
+                    admin_consent_display_name: v.clone(),
+                    is_enabled: true,
+                    kind: "User".into(),
+                    user_consent_description: Some(v.clone()),
+                    user_consent_display_name: Some(v.clone()),
+                    value: v.clone(),
+                })
+                .collect();
+            let redirect = if public_client {
+                portico_domain::application::RedirectUris {
+                    public_client: redirect_uris,
+                    ..Default::default()
+                }
+            } else {
+                portico_domain::application::RedirectUris {
                     web: redirect_uris,
                     ..Default::default()
-                },
+                }
+            };
+            let new = portico_domain::application::NewApplication {
+                display_name: name,
+                redirect_uris: redirect,
                 identifier_uris,
                 app_roles: roles,
+                oauth2_permission_scopes: permission_scopes,
                 ..Default::default()
             };
             let (registered, sp) = app.register_application(&ctx(), t.id, new).await?;
-            let (credential, secret) = app
-                .add_client_secret(
+            for permission in &graph_permissions {
+                app.grant_app_role(
                     &ctx(),
                     t.id,
                     registered.app_id,
-                    Some("portico app create"),
-                    secret_days,
+                    portico_domain::well_known::GRAPH_APP_ID,
+                    permission,
                 )
                 .await?;
-            let json = serde_json::json!({
+            }
+            let mut json = serde_json::json!({
                 "appId": registered.app_id.to_string(),
                 "displayName": registered.display_name,
                 "id": registered.id.to_string(),
                 "servicePrincipalId": sp.id.to_string(),
-                "password": secret,
-                "passwordEndDateTime": credential.end_date_time.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
                 "tenant": t.id.to_string(),
+                "graphPermissions": graph_permissions,
             });
+            if !public_client {
+                let (credential, secret) = app
+                    .add_client_secret(
+                        &ctx(),
+                        t.id,
+                        registered.app_id,
+                        Some("portico app create"),
+                        secret_days,
+                    )
+                    .await?;
+                if let Some(map) = json.as_object_mut() {
+                    map.insert("password".into(), secret.into());
+                    map.insert(
+                        "passwordEndDateTime".into(),
+                        credential
+                            .end_date_time
+                            .format(&time::format_description::well_known::Rfc3339)
+                            .unwrap_or_default()
+                            .into(),
+                    );
+                }
+            }
             out!(
                 "{}",
                 serde_json::to_string_pretty(&json).unwrap_or_default()

@@ -86,16 +86,30 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AppCommand {
     /// Register an application with its service principal and a client secret; prints
-    /// appId, the secret (once) and the tenant id as JSON.
+    /// appId, the secret (once) and the tenant id as JSON. With --graph-permission, also
+    /// grants Microsoft Graph application permissions with admin consent (as
+    /// `az ad sp create-for-rbac` does for Azure roles).
     Create {
         #[command(flatten)]
         tenant: TenantArg,
         /// displayName.
         #[arg(long)]
         name: String,
-        /// Web redirect URI (repeatable).
+        /// Redirect URI (repeatable): web, or native with --public-client.
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// A public client (native/desktop/CLI): redirect URIs are publicClient ones, PKCE is
+        /// required and no client secret is created.
+        #[arg(long)]
+        public_client: bool,
+        /// A Microsoft Graph application permission to grant with admin consent, e.g.
+        /// User.ReadWrite.All (repeatable).
+        #[arg(long = "graph-permission")]
+        graph_permissions: Vec<String>,
+        /// A delegated permission this app's API exposes, e.g. Orders.Read (repeatable;
+        /// needs --identifier-uri for api://... scope names, else the appId is used).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
         /// Application ID URI, e.g. api://orders (repeatable).
         #[arg(long = "identifier-uri")]
         identifier_uris: Vec<String>,

@@ -85,14 +85,14 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
             axum_server::tls_rustls::from_tcp_rustls(listener, config)
                 .map_err(|e| CliError::runtime(format!("cannot start the HTTPS listener: {e}")))?
                 .handle(handle)
-                .serve(router.into_make_service())
+                .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .await
         }
         None => {
             axum_server::from_tcp(listener)
                 .map_err(|e| CliError::runtime(format!("cannot start the HTTP listener: {e}")))?
                 .handle(handle)
-                .serve(router.into_make_service())
+                .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .await
         }
     };

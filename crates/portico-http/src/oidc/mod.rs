@@ -6,3 +6,4 @@
 pub mod discovery;
 pub mod tenant;
 pub mod token;
+pub mod userinfo;

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use portico_app::tokens::{ClientCredentials, TokenError, TokenErrorCode};
+use portico_app::user_tokens::{CodeParams, UserTokens};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -138,11 +139,54 @@ async fn issue(
     let TenantScope::Tenant(tenant) = scope else {
         return Err(oauth(
             C::InvalidRequest,
-            "App-only tokens need a tenant-specific endpoint: use the tenant id or domain instead of 'common' or 'organizations'.",
+            "Tokens need a tenant-specific endpoint: use the tenant id or domain instead of 'common' or 'organizations'.",
         ));
     };
-    match params.get("grant_type").map(String::as_str) {
-        Some("client_credentials") => {}
+    let client = ClientCredentials {
+        client_id,
+        client_secret,
+    };
+    let get = |k: &str| params.get(k).map(String::as_str);
+    let client_info = get("client_info") == Some("1");
+    let body = match get("grant_type") {
+        Some("client_credentials") => {
+            let issued = state
+                .app
+                .client_credentials_token(&tenant, &client, get("scope"))
+                .await?;
+            json!({
+                "token_type": "Bearer",
+                "expires_in": issued.expires_in,
+                "ext_expires_in": issued.expires_in,
+                "access_token": issued.access_token,
+            })
+        }
+        Some("authorization_code") => {
+            let p = CodeParams {
+                code: get("code"),
+                redirect_uri: get("redirect_uri"),
+                code_verifier: get("code_verifier"),
+                client_info,
+            };
+            user_tokens(
+                state
+                    .app
+                    .authorization_code_token(&tenant, &client, p)
+                    .await?,
+            )
+        }
+        Some("refresh_token") => user_tokens(
+            state
+                .app
+                .refresh_token_grant(
+                    &tenant,
+                    &client,
+                    get("refresh_token"),
+                    get("scope"),
+                    client_info,
+                )
+                .await?,
+        ),
         Some("") | None => {
             return Err(oauth(
                 C::InvalidRequest,
@@ -153,29 +197,12 @@ async fn issue(
             return Err(oauth(
                 C::UnsupportedGrantType,
                 format!(
-                    "The grant type '{}' is not supported by this endpoint yet; use client_credentials.",
+                    "The grant type '{}' is not supported; use authorization_code, refresh_token or client_credentials.",
                     other.chars().take(64).collect::<String>()
                 ),
             ));
         }
-    }
-    let issued = state
-        .app
-        .client_credentials_token(
-            &tenant,
-            &ClientCredentials {
-                client_id,
-                client_secret,
-            },
-            params.get("scope").map(String::as_str),
-        )
-        .await?;
-    let body = json!({
-        "token_type": "Bearer",
-        "expires_in": issued.expires_in,
-        "ext_expires_in": issued.expires_in,
-        "access_token": issued.access_token,
-    });
+    };
     Ok((
         [
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
@@ -184,6 +211,28 @@ async fn issue(
         axum::Json(body),
     )
         .into_response())
+}
+
+fn user_tokens(t: UserTokens) -> serde_json::Value {
+    let mut body = json!({
+        "token_type": "Bearer",
+        "scope": t.scope,
+        "expires_in": t.expires_in,
+        "ext_expires_in": t.expires_in,
+        "access_token": t.access_token,
+    });
+    if let Some(map) = body.as_object_mut() {
+        for (k, v) in [
+            ("id_token", t.id_token),
+            ("refresh_token", t.refresh_token),
+            ("client_info", t.client_info),
+        ] {
+            if let Some(v) = v {
+                map.insert(k.into(), serde_json::Value::from(v));
+            }
+        }
+    }
+    body
 }
 
 /// `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
