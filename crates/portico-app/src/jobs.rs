@@ -19,4 +19,20 @@ impl App {
             .purge_users_deleted_before(cutoff, &audit)
             .await?)
     }
+
+    /// Deletes sign-in state nobody can use any more: sessions ended more than 30 days ago,
+    /// expired codes and refresh tokens, dead token families, lockout counters idle for 30
+    /// days (the familiarity window), and sign-in log entries older than 30 days (Entra keeps
+    /// sign-in logs 30 days). Returns how many rows went.
+    pub async fn purge_sign_in_state(&self) -> Result<u64, AppError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .purge_sign_in_state(
+                now,
+                now - portico_policy::lockout::FAMILIAR_FOR,
+                now - time::Duration::days(30),
+            )
+            .await?)
+    }
 }

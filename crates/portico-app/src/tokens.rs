@@ -260,11 +260,15 @@ impl App {
         resource_name: &str,
     ) -> Result<crate::caches::ResolvedResource, TokenError> {
         let resource_app = self.resolve_resource(tenant, resource_name).await?;
-        let resource_sp = match self
-            .store
-            .find_service_principal_by_app_id(tenant.id, resource_app.app_id)
-            .await
-        {
+        let found = if resource_app.app_id == portico_domain::well_known::GRAPH_APP_ID {
+            // Microsoft Graph's service principal exists in every tenant (made on first use).
+            Ok(self.graph_service_principal(tenant).await?)
+        } else {
+            self.store
+                .find_service_principal_by_app_id(tenant.id, resource_app.app_id)
+                .await
+        };
+        let resource_sp = match found {
             Ok(sp) => sp,
             Err(portico_store::StoreError::NotFound(_)) => {
                 return Err(TokenError::new(

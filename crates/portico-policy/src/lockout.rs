@@ -92,13 +92,13 @@ pub fn is_familiar(last_success: Option<OffsetDateTime>, now: OffsetDateTime) ->
 }
 
 /// How long to wait before answering a failure, given the failures so far at this account
-/// and address: nothing for the first few, then growing to two seconds.
+/// and address: nothing for the first five, then 200 ms more per failure, up to one second.
 #[must_use]
 pub fn delay_after(failures: i64) -> Duration {
-    if failures <= 3 {
+    if failures <= 5 {
         Duration::ZERO
     } else {
-        Duration::milliseconds(((failures - 3) * 250).min(2000))
+        Duration::milliseconds(((failures - 5) * 200).min(1000))
     }
 }
 
@@ -153,7 +153,8 @@ mod tests {
         assert!(!is_locked(Some(now), now));
         assert!(!is_locked(None, now));
         assert_eq!(delay_after(1), Duration::ZERO);
-        assert_eq!(delay_after(5), Duration::milliseconds(500));
-        assert_eq!(delay_after(500), Duration::seconds(2));
+        assert_eq!(delay_after(5), Duration::ZERO);
+        assert_eq!(delay_after(7), Duration::milliseconds(400));
+        assert_eq!(delay_after(500), Duration::seconds(1));
     }
 }

@@ -200,11 +200,18 @@ async fn purge_job(app: App, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(PURGE_INTERVAL);
     loop {
         tokio::select! {
-            _ = tick.tick() => match app.purge_expired_deleted_users().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(purged = n, "permanently deleted users soft-deleted more than 30 days ago"),
-                Err(e) => tracing::warn!(error = %e, "purging deleted users failed; will retry"),
-            },
+            _ = tick.tick() => {
+                match app.purge_expired_deleted_users().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "permanently deleted users soft-deleted more than 30 days ago"),
+                    Err(e) => tracing::warn!(error = %e, "purging deleted users failed; will retry"),
+                }
+                match app.purge_sign_in_state().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "deleted expired sessions, codes, refresh tokens and old sign-in log entries"),
+                    Err(e) => tracing::warn!(error = %e, "purging sign-in state failed; will retry"),
+                }
+            }
             _ = stop.changed() => return,
         }
     }

@@ -127,6 +127,13 @@ impl App {
                 &format!("AADSTS7000112: Application '{}' is disabled.", app.app_id),
             )));
         }
+        // Unknown resources and scopes are refused before anyone signs in.
+        if let Err(e) = self
+            .resolve_scopes(tenant, &app, sp, &flow.req.scopes, None)
+            .await?
+        {
+            return Ok(Step::next(error_response(&flow, e.error, &e.description)));
+        }
         if let Some((session, user)) = self.session_from_cookie(tenant.id, session_token).await? {
             let fresh_enough = flow
                 .req
