@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod bootstrap;
 pub mod caches;
+pub mod client_auth;
 pub mod clock;
 pub mod context;
 pub mod dns;

@@ -94,6 +94,8 @@ pub struct ClientCredentials<'a> {
     pub client_id: &'a str,
     /// `client_secret` (basic or post).
     pub client_secret: Option<&'a str>,
+    /// `client_assertion` (`private_key_jwt`).
+    pub client_assertion: Option<&'a str>,
 }
 
 impl std::fmt::Debug for ClientCredentials<'_> {
@@ -101,6 +103,10 @@ impl std::fmt::Debug for ClientCredentials<'_> {
         f.debug_struct("ClientCredentials")
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret.map(|_| "[redacted]"))
+            .field(
+                "client_assertion",
+                &self.client_assertion.map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -135,56 +141,14 @@ impl App {
                 "A parameter is too long.",
             ));
         }
-        let client_app_id: AppId = client.client_id.trim().parse().map_err(|_| {
-            TokenError::new(
-                C::InvalidClient,
-                format!(
-                    "Client '{}' is not a valid application (client) id; use the appId GUID.",
-                    truncate(client.client_id)
-                ),
-            )
-        })?;
-        let Some(secret) = client.client_secret else {
-            return Err(TokenError::new(
-                C::InvalidClient,
-                "The request must include client authentication: client_secret (in the body or with HTTP Basic).",
-            ));
+        let client_app_id = match client.client_assertion {
+            Some(assertion) => {
+                self.verify_client_assertion(tenant, client.client_id, assertion)
+                    .await?
+            }
+            None => self.verify_client_secret(tenant, client).await?,
         };
         let now = self.clock.now();
-        let secrets = self
-            .store
-            .application_secrets_by_app_id(tenant.id, client_app_id)
-            .await
-            .map_err(AppError::from)?;
-        let valid = secrets
-            .iter()
-            .filter(|s| s.credential.start_date_time <= now && now < s.credential.end_date_time)
-            .any(|s| self.keys.verify_secret(secret, &s.secret_hash));
-        if !valid {
-            // Only the failure path pays for telling an unknown application from a bad secret.
-            return Err(
-                match self
-                    .store
-                    .find_application_by_app_id(tenant.id, client_app_id)
-                    .await
-                {
-                    Ok(_) => TokenError::new(
-                        C::InvalidClient,
-                        format!(
-                            "Invalid client secret provided for application '{client_app_id}'. Use a current secret, not its id."
-                        ),
-                    ),
-                    Err(portico_store::StoreError::NotFound(_)) => TokenError::new(
-                        C::InvalidClient,
-                        format!(
-                            "Application with identifier '{client_app_id}' was not found in the directory '{}'.",
-                            tenant.display_name
-                        ),
-                    ),
-                    Err(e) => AppError::from(e).into(),
-                },
-            );
-        }
         let client_sp = match self
             .store
             .find_service_principal_by_app_id(tenant.id, client_app_id)
@@ -250,6 +214,66 @@ impl App {
             access_token,
             expires_in: ACCESS_TOKEN_SECONDS,
         })
+    }
+
+    /// Checks a client secret (basic or post) and returns the authenticated client.
+    pub(crate) async fn verify_client_secret(
+        &self,
+        tenant: &Tenant,
+        client: &ClientCredentials<'_>,
+    ) -> Result<AppId, TokenError> {
+        use TokenErrorCode as C;
+        let client_app_id: AppId = client.client_id.trim().parse().map_err(|_| {
+            TokenError::new(
+                C::InvalidClient,
+                format!(
+                    "Client '{}' is not a valid application (client) id; use the appId GUID.",
+                    truncate(client.client_id)
+                ),
+            )
+        })?;
+        let Some(secret) = client.client_secret else {
+            return Err(TokenError::new(
+                C::InvalidClient,
+                "The request must include client authentication: client_secret (in the body or with HTTP Basic) or a client_assertion.",
+            ));
+        };
+        let now = self.clock.now();
+        let secrets = self
+            .store
+            .application_secrets_by_app_id(tenant.id, client_app_id)
+            .await
+            .map_err(AppError::from)?;
+        let valid = secrets
+            .iter()
+            .filter(|s| s.credential.start_date_time <= now && now < s.credential.end_date_time)
+            .any(|s| self.keys.verify_secret(secret, &s.secret_hash));
+        if valid {
+            return Ok(client_app_id);
+        }
+        // Only the failure path pays for telling an unknown application from a bad secret.
+        Err(
+            match self
+                .store
+                .find_application_by_app_id(tenant.id, client_app_id)
+                .await
+            {
+                Ok(_) => TokenError::new(
+                    C::InvalidClient,
+                    format!(
+                        "AADSTS7000215: Invalid client secret provided for application '{client_app_id}'. Use a current secret, not its id."
+                    ),
+                ),
+                Err(portico_store::StoreError::NotFound(_)) => TokenError::new(
+                    C::InvalidClient,
+                    format!(
+                        "AADSTS700016: Application with identifier '{client_app_id}' was not found in the directory '{}'.",
+                        tenant.display_name
+                    ),
+                ),
+                Err(e) => AppError::from(e).into(),
+            },
+        )
     }
 
     /// The resource named by a scope and the roles `client` holds on it.

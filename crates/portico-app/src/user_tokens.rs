@@ -53,6 +53,17 @@ pub struct CodeParams<'a> {
     pub client_info: bool,
 }
 
+/// `azpacr`: how the client authenticated (0 public, 1 secret, 2 certificate).
+fn auth_class(client: &ClientCredentials<'_>) -> &'static str {
+    if client.client_assertion.is_some() {
+        "2"
+    } else if client.client_secret.is_some() {
+        "1"
+    } else {
+        "0"
+    }
+}
+
 fn invalid_grant(d: impl Into<String>) -> TokenError {
     TokenError::new(C::InvalidGrant, d)
 }
@@ -81,15 +92,21 @@ impl App {
         tenant: &Tenant,
         client: &ClientCredentials<'_>,
     ) -> Result<Application, TokenError> {
-        let app_id: AppId = client.client_id.trim().parse().map_err(|_| {
-            TokenError::new(
-                C::InvalidClient,
-                format!(
-                    "Client '{}' is not a valid application (client) id; use the appId GUID.",
-                    truncate(client.client_id)
-                ),
-            )
-        })?;
+        let app_id: AppId = match client.client_assertion {
+            Some(a) => {
+                self.verify_client_assertion(tenant, client.client_id, a)
+                    .await?
+            }
+            None => client.client_id.trim().parse().map_err(|_| {
+                TokenError::new(
+                    C::InvalidClient,
+                    format!(
+                        "Client '{}' is not a valid application (client) id; use the appId GUID.",
+                        truncate(client.client_id)
+                    ),
+                )
+            })?,
+        };
         let app = match self
             .store
             .find_application_by_app_id(tenant.id, app_id)
@@ -157,10 +174,10 @@ impl App {
                 && (app.redirect_uris.public_client.iter().any(|u| u == r)
                     || app.redirect_uris.spa.iter().any(|u| u == r))
         });
-        if !public && client.client_secret.is_none() {
+        if !public && client.client_secret.is_none() && client.client_assertion.is_none() {
             return Err(TokenError::new(
                 C::InvalidClient,
-                "AADSTS7000218: The request body must contain the following parameter: 'client_secret' (this is a confidential client: its redirect URI is a web one).",
+                "AADSTS7000218: The request body must contain the following parameter: 'client_secret' or 'client_assertion' (this is a confidential client: its redirect URI is a web one).",
             ));
         }
         Ok(())
@@ -266,7 +283,7 @@ impl App {
             &grant,
             grant.nonce.as_deref(),
             p.client_info,
-            client.client_secret.is_some(),
+            auth_class(client),
         )
         .await
     }
@@ -334,7 +351,7 @@ impl App {
             &grant,
             None,
             client_info,
-            client.client_secret.is_some(),
+            auth_class(client),
         )
         .await
     }
@@ -407,7 +424,7 @@ impl App {
         grant: &AuthorizationGrant,
         nonce: Option<&str>,
         want_client_info: bool,
-        authenticated: bool,
+        azpacr: &'static str,
     ) -> Result<UserTokens, TokenError> {
         let user = self.user_for_tokens(tenant, grant.user_id).await?;
         let now = self.clock.now();
@@ -455,7 +472,7 @@ impl App {
             "nbf": iat,
             "exp": iat + ACCESS_TOKEN_SECONDS,
             "azp": app.app_id.to_string(),
-            "azpacr": if authenticated { "1" } else { "0" },
+            "azpacr": azpacr,
             "idtyp": "user",
             "name": user.display_name,
             "oid": oid,

@@ -153,29 +153,26 @@ fn public_components(pair: &KeyPair) -> (String, String) {
     )
 }
 
-/// Verifies an RS256 compact JWS against a public JWK and returns its claims. Refuses any
-/// other `alg` (including `none` and HMAC), a `kid` that does not match, and malformed input.
-pub fn verify_rs256(token: &str, jwk: &Value) -> Result<Value, CryptoError> {
+/// The decoded JOSE header of a compact JWS (not verified).
+pub fn jws_header(token: &str) -> Result<Value, CryptoError> {
     let bad = |m: &str| CryptoError::SigningKey(m.to_owned());
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad("not a compact JWS"));
-    };
-    let header: Value = serde_json::from_slice(
+    let h = token
+        .split('.')
+        .next()
+        .ok_or_else(|| bad("not a compact JWS"))?;
+    serde_json::from_slice(
         &URL_SAFE_NO_PAD
             .decode(h)
             .map_err(|_| bad("bad header encoding"))?,
     )
-    .map_err(|_| bad("bad header"))?;
-    if header.get("alg").and_then(Value::as_str) != Some("RS256") {
-        return Err(bad("unexpected alg"));
-    }
-    if header.get("crit").is_some() {
-        return Err(bad("unsupported critical header parameters"));
-    }
-    if header.get("kid") != jwk.get("kid") {
+    .map_err(|_| bad("bad header"))
+}
+
+/// Verifies an RS256 compact JWS against a public JWK and returns its claims. Refuses any
+/// other `alg` (including `none` and HMAC), a `kid` that does not match, and malformed input.
+pub fn verify_rs256(token: &str, jwk: &Value) -> Result<Value, CryptoError> {
+    let bad = |m: &str| CryptoError::SigningKey(m.to_owned());
+    if jws_header(token)?.get("kid") != jwk.get("kid") {
         return Err(bad("kid mismatch"));
     }
     let field = |k: &str| -> Result<Vec<u8>, CryptoError> {
@@ -185,11 +182,29 @@ pub fn verify_rs256(token: &str, jwk: &Value) -> Result<Value, CryptoError> {
             .ok_or_else(|| bad("incomplete JWK"))?;
         URL_SAFE_NO_PAD.decode(v).map_err(|_| bad("bad JWK"))
     };
-    let (n, e) = (field("n")?, field("e")?);
-    let public = aws_lc_rs::rsa::PublicKeyComponents {
-        n: n.as_slice(),
-        e: e.as_slice(),
+    verify_rs256_with(token, &field("n")?, &field("e")?)
+}
+
+/// Verifies an RS256 compact JWS against an RSA public key given as modulus and exponent
+/// (big-endian) and returns its claims. Refuses any other `alg` (including `none` and HMAC
+/// algorithms, so a public key can never serve as an HMAC secret), `crit` headers, and
+/// malformed input.
+pub fn verify_rs256_with(token: &str, n: &[u8], e: &[u8]) -> Result<Value, CryptoError> {
+    let bad = |m: &str| CryptoError::SigningKey(m.to_owned());
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad("not a compact JWS"));
     };
+    let header = jws_header(token)?;
+    if header.get("alg").and_then(Value::as_str) != Some("RS256") {
+        return Err(bad("unexpected alg"));
+    }
+    if header.get("crit").is_some() {
+        return Err(bad("unsupported critical header parameters"));
+    }
+    let public = aws_lc_rs::rsa::PublicKeyComponents { n, e };
     let sig = URL_SAFE_NO_PAD
         .decode(s)
         .map_err(|_| bad("bad signature encoding"))?;

@@ -2,6 +2,7 @@
 //! constant-time comparison. Pure functions: callers decide where CPU-heavy work runs
 //! (`portico-app` hashes passwords off the async runtime with bounded parallelism).
 
+pub mod cert;
 pub mod digest;
 pub mod jws;
 pub mod master;

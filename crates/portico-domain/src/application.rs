@@ -148,6 +148,23 @@ pub struct PasswordCredential {
     pub end_date_time: OffsetDateTime,
 }
 
+/// Public facts about a certificate credential (Graph's `keyCredential` without `key`):
+/// the application proves its identity with `private_key_jwt` assertions signed by the
+/// certificate's private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCredential {
+    /// Key id.
+    pub key_id: KeyId,
+    /// Friendly name.
+    pub display_name: Option<String>,
+    /// The certificate's SHA-1 thumbprint, base64url (`x5t` of assertions).
+    pub custom_key_identifier: String,
+    /// Valid from (the certificate's notBefore).
+    pub start_date_time: OffsetDateTime,
+    /// Valid until (the certificate's notAfter).
+    pub end_date_time: OffsetDateTime,
+}
+
 /// An application registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Application {

@@ -373,3 +373,110 @@ pub async fn sign_in_log_and_permission_grants(store: Arc<dyn Store>) {
         1
     );
 }
+
+pub async fn key_credentials_and_assertion_ids(store: Arc<dyn Store>) {
+    use crate::StoredKeyCredential;
+    use portico_domain::application::{KeyCredential, NewApplication};
+    let t = tenant(&*store, "keys").await;
+    let other = tenant(&*store, "keys2").await;
+    let app = NewApplication {
+        display_name: "Daemon".into(),
+        ..NewApplication::default()
+    }
+    .build(now())
+    .unwrap();
+    store
+        .create_application(t.id, &app, &audit("Add application"))
+        .await
+        .unwrap();
+    let key = StoredKeyCredential {
+        credential: KeyCredential {
+            key_id: KeyId::new(),
+            display_name: Some("ci".into()),
+            custom_key_identifier: "thumb".into(),
+            start_date_time: now(),
+            end_date_time: now() + Duration::days(365),
+        },
+        certificate: vec![0x30, 0x82, 0x01, 0x00, 0xff],
+    };
+    store
+        .add_key_credential(t.id, app.id, &key, &audit("Update application"))
+        .await
+        .unwrap();
+    let err = store
+        .add_key_credential(
+            t.id,
+            app.id,
+            &StoredKeyCredential {
+                credential: KeyCredential {
+                    key_id: KeyId::new(),
+                    ..key.credential.clone()
+                },
+                ..key.clone()
+            },
+            &audit("Update application"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { ref constraint } if constraint == crate::constraint::KEY_CREDENTIAL_THUMBPRINT),
+        "{err:?}"
+    );
+    assert_eq!(
+        store
+            .key_credentials_by_app_id(t.id, app.app_id)
+            .await
+            .unwrap(),
+        vec![key.clone()]
+    );
+    assert!(
+        store
+            .key_credentials_by_app_id(other.id, app.app_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .add_key_credential(other.id, app.id, &key, &audit("Update application"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .remove_key_credential(
+            t.id,
+            app.id,
+            key.credential.key_id,
+            &audit("Update application"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .key_credentials_by_app_id(t.id, app.app_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let later = now() + Duration::minutes(10);
+    assert!(
+        store
+            .remember_assertion(t.id, "jti-1", later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remember_assertion(t.id, "jti-1", later)
+            .await
+            .unwrap(),
+        "a replay"
+    );
+    assert!(
+        store
+            .remember_assertion(other.id, "jti-1", later)
+            .await
+            .unwrap(),
+        "per tenant"
+    );
+}

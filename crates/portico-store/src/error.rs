@@ -28,6 +28,8 @@ pub mod constraint {
     pub const APP_ROLE_ASSIGNMENT: &str = "ux_app_role_assignments";
     /// Some primary key is taken (a generated id collided or an insert was repeated).
     pub const PRIMARY_KEY: &str = "primary_key";
+    /// The application already has this certificate.
+    pub const KEY_CREDENTIAL_THUMBPRINT: &str = "ux_application_key_credentials_thumbprint";
 }
 
 /// SQLite names table-level unique constraints by their columns; map them to the names
@@ -57,6 +59,10 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
         constraint::APP_ROLE_ASSIGNMENT,
     ),
     ("applications.app_id", constraint::APPLICATION_APP_ID),
+    (
+        "application_key_credentials.tenant_id, application_key_credentials.application_id, application_key_credentials.thumbprint",
+        constraint::KEY_CREDENTIAL_THUMBPRINT,
+    ),
     (
         "service_principals.tenant_id, service_principals.app_id",
         constraint::SERVICE_PRINCIPAL_APP_ID,

@@ -11,6 +11,7 @@
 mod applications;
 mod audit;
 mod backend;
+mod credentials;
 mod error;
 mod grants;
 mod groups;
@@ -38,6 +39,7 @@ use std::sync::Arc;
 pub use applications::{ApplicationStore, StoredSecret};
 pub use audit::AuditStore;
 pub use backend::{Backend, DatabaseTarget, PoolSettings, PoolStats};
+pub use credentials::{KeyCredentialStore, StoredKeyCredential};
 pub use error::{StoreError, constraint};
 pub use grants::{GrantStore, Redemption};
 pub use groups::GroupStore;
@@ -63,6 +65,7 @@ pub trait Store:
     + AppRoleStore
     + SignInStore
     + GrantStore
+    + KeyCredentialStore
     + Send
     + Sync
     + 'static

@@ -34,6 +34,11 @@ const SQLITE: &[Embedded] = &[
         "sign in",
         include_str!("../migrations/sqlite/0005_sign_in.sql"),
     ),
+    (
+        6,
+        "key credentials",
+        include_str!("../migrations/sqlite/0006_key_credentials.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -60,6 +65,11 @@ const POSTGRES: &[Embedded] = &[
         5,
         "sign in",
         include_str!("../migrations/postgres/0005_sign_in.sql"),
+    ),
+    (
+        6,
+        "key credentials",
+        include_str!("../migrations/postgres/0006_key_credentials.sql"),
     ),
 ];
 

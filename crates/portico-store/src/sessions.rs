@@ -300,6 +300,7 @@ macro_rules! sign_in_store_impl {
                     ("DELETE FROM token_families WHERE revoked_at <= $1 OR (created_at <= $1 AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.tenant_id = token_families.tenant_id AND r.family_id = token_families.id))", stale_before),
                     ("DELETE FROM sign_in_throttles WHERE window_start <= $1 AND (locked_until IS NULL OR locked_until <= $1)", stale_before),
                     ("DELETE FROM sign_in_logs WHERE created_at <= $1", logs_before),
+                    ("DELETE FROM client_assertion_ids WHERE expires_at <= $1", now),
                 ] {
                     n += sqlx::query(sql).bind($crate::ts::Ts(at)).execute(&mut *tx).await?.rows_affected();
                 }

@@ -105,4 +105,5 @@ crate::keys::key_store_impl!(SqliteStore);
 crate::roles::app_role_store_impl!(SqliteStore);
 crate::sessions::sign_in_store_impl!(SqliteStore);
 crate::grants::grant_store_impl!(SqliteStore);
+crate::credentials::key_credential_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

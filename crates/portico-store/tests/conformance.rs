@@ -31,4 +31,5 @@ portico_store::backend_tests!(
     refresh_tokens_rotate_and_replay_revokes_the_family,
     lockout_counters_count_lock_and_reset,
     sign_in_log_and_permission_grants,
+    key_credentials_and_assertion_ids,
 );

@@ -607,6 +607,33 @@ pub async fn app_cmd(app: &App, cmd: AppCommand) -> Result<(), CliError> {
                 serde_json::to_string_pretty(&json).unwrap_or_default()
             );
         }
+        AppCommand::AddCertificate {
+            tenant: t,
+            app: client,
+            cert,
+            name,
+        } => {
+            let t = tenant(app, &t).await?;
+            let bytes = std::fs::read(&cert)
+                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", cert.display())))?;
+            let key = app
+                .add_client_certificate(&ctx(), t.id, app_id(&client)?, &bytes, name.as_deref())
+                .await?;
+            let rfc3339 = &time::format_description::well_known::Rfc3339;
+            let json = serde_json::json!({
+                "keyId": key.key_id.to_string(),
+                "customKeyIdentifier": key.custom_key_identifier,
+                "displayName": key.display_name,
+                "startDateTime": key.start_date_time.format(rfc3339).unwrap_or_default(),
+                "endDateTime": key.end_date_time.format(rfc3339).unwrap_or_default(),
+                "type": "AsymmetricX509Cert",
+                "usage": "Verify",
+            });
+            out!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
+        }
         AppCommand::Grant {
             tenant: t,
             client,

@@ -120,6 +120,22 @@ pub enum AppCommand {
         #[arg(long, default_value_t = 365)]
         secret_days: i64,
     },
+    /// Register a certificate with an application, for `private_key_jwt` client
+    /// authentication (RS256 assertions signed with the certificate's key); prints its keyId
+    /// and thumbprint as JSON.
+    AddCertificate {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The application's appId.
+        #[arg(long = "app")]
+        app: String,
+        /// PEM or DER X.509 certificate file (RSA, at least 2048 bits).
+        #[arg(long = "cert", value_name = "FILE")]
+        cert: std::path::PathBuf,
+        /// displayName of the credential.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Grant a client application an application permission of a resource application
     /// (admin consent).
     Grant {

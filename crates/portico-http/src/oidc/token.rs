@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use portico_app::client_auth::JWT_BEARER;
 use portico_app::tokens::{ClientCredentials, TokenError, TokenErrorCode};
 use portico_app::user_tokens::{CodeParams, UserTokens};
 use serde_json::json;
@@ -109,6 +110,31 @@ async fn issue(
         }
     }
     let basic = basic_credentials(headers)?;
+    let assertion = match (
+        params.get("client_assertion_type").map(String::as_str),
+        params.get("client_assertion").map(String::as_str),
+    ) {
+        (None, None) => None,
+        (Some(JWT_BEARER), Some(a)) => Some(a),
+        (Some(_), Some(_)) => {
+            return Err(oauth(
+                C::InvalidRequest,
+                format!("The client_assertion_type must be '{JWT_BEARER}'."),
+            ));
+        }
+        _ => {
+            return Err(oauth(
+                C::InvalidRequest,
+                "client_assertion and client_assertion_type must be sent together.",
+            ));
+        }
+    };
+    if assertion.is_some() && (basic.is_some() || params.contains_key("client_secret")) {
+        return Err(oauth(
+            C::InvalidRequest,
+            "Use one client authentication method: a client_assertion, HTTP Basic, or client_secret in the body.",
+        ));
+    }
     let (client_id, client_secret) = match (&basic, params.get("client_secret")) {
         (Some(_), Some(_)) => {
             return Err(oauth(
@@ -126,12 +152,17 @@ async fn issue(
             (id.as_str(), Some(secret.as_str()))
         }
         (None, secret) => {
-            let id = params.get("client_id").map(String::as_str).ok_or_else(|| {
-                oauth(
-                    C::InvalidRequest,
-                    "The request body must contain the 'client_id' parameter.",
-                )
-            })?;
+            let id = match params.get("client_id") {
+                Some(id) => id.as_str(),
+                // RFC 7523: the assertion names the client.
+                None if assertion.is_some() => "",
+                None => {
+                    return Err(oauth(
+                        C::InvalidRequest,
+                        "The request body must contain the 'client_id' parameter.",
+                    ));
+                }
+            };
             (id, secret.map(String::as_str))
         }
     };
@@ -145,6 +176,7 @@ async fn issue(
     let client = ClientCredentials {
         client_id,
         client_secret,
+        client_assertion: assertion,
     };
     let get = |k: &str| params.get(k).map(String::as_str);
     let client_info = get("client_info") == Some("1");
