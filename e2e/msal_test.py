@@ -6,6 +6,7 @@ pages are driven by a requests.Session and a small html.parser form reader: no b
 """
 
 import base64
+import hashlib
 import json
 import os
 import signal
@@ -223,6 +224,44 @@ def test_wrong_client_secret(p):
     assert result.get("error") == "invalid_client", result
 
 
+def make_certificate(name):
+    """A fresh RSA 2048 key and self-signed certificate (openssl): (key PEM, cert path, SHA-1 of the DER)."""
+    d = tempfile.mkdtemp(prefix=f"cert-{name}-", dir=TMP)
+    key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", f"/CN={name}"], check=True, capture_output=True, timeout=60)
+    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True, capture_output=True,
+                         timeout=30).stdout
+    with open(key) as f:
+        return f.read(), cert, hashlib.sha1(der).digest()
+
+
+def test_client_credentials_certificate(p):
+    app = p.create_app("Daemon", "--graph-permission", "User.Read.All")  # its client secret goes unused
+    key_pem, cert_path, sha1 = make_certificate("daemon")
+    added = json.loads(p.cli("app", "add-certificate", "--tenant", p.tenant_id, "--app", app["appId"],
+                             "--cert", cert_path, "--name", "daemon cert"))
+    assert added.get("keyId"), added
+    assert added.get("customKeyIdentifier") == base64.urlsafe_b64encode(sha1).decode().rstrip("="), added
+    # "thumbprint" (SHA-1) makes MSAL sign RS256 with x5t; "thumbprint_sha256" would make it PS256.
+    cca = msal.ConfidentialClientApplication(app["appId"], authority=p.authority, instance_discovery=False,
+                                             client_credential={"private_key": key_pem, "thumbprint": sha1.hex()})
+    result = cca.acquire_token_for_client(["https://graph.microsoft.com/.default"])
+    assert "access_token" in result, result
+    c = claims(result["access_token"])
+    assert "User.Read.All" in c.get("roles", []), c
+    assert c.get("azp") == app["appId"], c
+    assert c.get("azpacr") == "2", c  # 2: certificate / private_key_jwt (1 would be a secret)
+    assert c["tid"] == p.tenant_id, c
+
+    other_key, _, other_sha1 = make_certificate("unregistered")  # never added to the app
+    cca = msal.ConfidentialClientApplication(app["appId"], authority=p.authority, instance_discovery=False,
+                                             client_credential={"private_key": other_key,
+                                                                "thumbprint": other_sha1.hex()})
+    result = cca.acquire_token_for_client(["https://graph.microsoft.com/.default"])
+    assert result.get("error") == "invalid_client", result
+
+
 def test_public_client_auth_code_pkce_and_refresh(p):
     upn = p.create_user("carol", "Carol Example")
     redirect_uri = f"http://localhost:{free_port()}/cb"
@@ -250,7 +289,7 @@ def test_public_client_auth_code_pkce_and_refresh(p):
 
 
 TESTS = [test_client_credentials_app_role, test_client_credentials_graph_permission, test_wrong_client_secret,
-         test_public_client_auth_code_pkce_and_refresh]
+         test_client_credentials_certificate, test_public_client_auth_code_pkce_and_refresh]
 
 
 def main():

@@ -140,7 +140,11 @@ impl App {
                 tenant.display_name
             )));
         }
-        let x5t = header.get("x5t").and_then(Value::as_str);
+        // MSAL pads x5t with '='; the stored thumbprint is unpadded base64url.
+        let x5t = header
+            .get("x5t")
+            .and_then(Value::as_str)
+            .map(|t| t.trim_end_matches('='));
         let candidates = keys.iter().filter(|k| {
             k.credential.start_date_time <= now
                 && now < k.credential.end_date_time
@@ -193,10 +197,16 @@ impl App {
             )));
         }
         let t = now.unix_timestamp();
-        let exp = claims
-            .get("exp")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| invalid_client("The client_assertion has no exp."))?;
+        // NumericDate may carry fractions (MSAL Python sends time.time()).
+        let seconds = |k: &str| {
+            claims
+                .get(k)
+                .and_then(Value::as_f64)
+                .filter(|f| f.is_finite() && f.abs() < 1e12)
+                .map(|f| f.floor() as i64)
+        };
+        let exp =
+            seconds("exp").ok_or_else(|| invalid_client("The client_assertion has no exp."))?;
         if exp <= t {
             return Err(invalid_client(
                 "AADSTS700024: The client_assertion has expired.",
@@ -207,11 +217,7 @@ impl App {
                 "The client_assertion lives too long: exp may be at most one day ahead.",
             ));
         }
-        if claims
-            .get("nbf")
-            .and_then(Value::as_i64)
-            .is_some_and(|n| n > t + SKEW.whole_seconds())
-        {
+        if seconds("nbf").is_some_and(|n| n > t + SKEW.whole_seconds()) {
             return Err(invalid_client(
                 "AADSTS700024: The client_assertion is not yet valid (nbf).",
             ));

@@ -193,7 +193,7 @@ impl App {
             "nbf": iat,
             "exp": iat + ACCESS_TOKEN_SECONDS,
             "azp": client_app_id.to_string(),
-            "azpacr": "1",
+            "azpacr": if client.client_assertion.is_some() { "2" } else { "1" },
             "idtyp": "app",
             "oid": client_sp.id.to_string(),
             "sub": client_sp.id.to_string(),

@@ -209,14 +209,21 @@ impl App {
         let app = self.authenticate_for_user_grant(tenant, client).await?;
         Self::require_secret_unless_public(&app, client, Some(redirect_uri))?;
         let now = self.clock.now();
+        let code_hash = self.keys.hash_secret(code);
+        // Look first, spend last: a request that fails the checks below (wrong client,
+        // redirect URI or verifier) does not burn the code of the client it belongs to.
         let (family, grant) = match self
             .store
-            .redeem_authorization_code(tenant.id, &self.keys.hash_secret(code), now)
+            .peek_authorization_code(tenant.id, &code_hash, now)
             .await
             .map_err(AppError::from)?
         {
             Redemption::Redeemed { family, grant } => (family, *grant),
             Redemption::Replayed => {
+                self.store
+                    .redeem_authorization_code(tenant.id, &code_hash, now)
+                    .await
+                    .map_err(AppError::from)?;
                 tracing::warn!(tenant = %tenant.id, client = %app.app_id, "authorization code replayed; its tokens are revoked");
                 return Err(invalid_grant(
                     "AADSTS54005: The authorization code was already redeemed. The refresh tokens issued with it have been revoked; sign in again.",
@@ -276,6 +283,19 @@ impl App {
             }
             (None, None) => {}
         }
+        match self
+            .store
+            .redeem_authorization_code(tenant.id, &code_hash, now)
+            .await
+            .map_err(AppError::from)?
+        {
+            Redemption::Redeemed { .. } => {}
+            _ => {
+                return Err(invalid_grant(
+                    "AADSTS54005: The authorization code was redeemed by a concurrent request.",
+                ));
+            }
+        }
         self.issue_user_tokens(
             tenant,
             &app,
@@ -306,14 +326,19 @@ impl App {
         }
         let app = self.authenticate_for_user_grant(tenant, client).await?;
         let now = self.clock.now();
+        let token_hash = self.keys.hash_secret(token);
         let (family, mut grant) = match self
             .store
-            .redeem_refresh_token(tenant.id, &self.keys.hash_secret(token), now)
+            .peek_refresh_token(tenant.id, &token_hash, now)
             .await
             .map_err(AppError::from)?
         {
             Redemption::Redeemed { family, grant } => (family, *grant),
             Redemption::Replayed => {
+                self.store
+                    .redeem_refresh_token(tenant.id, &token_hash, now)
+                    .await
+                    .map_err(AppError::from)?;
                 tracing::warn!(tenant = %tenant.id, client = %app.app_id, "refresh token replayed; its family is revoked");
                 return Err(invalid_grant(
                     "AADSTS54005: The refresh token was already used. Every token issued with it has been revoked; sign in again.",
@@ -341,8 +366,23 @@ impl App {
             ));
         }
         Self::require_secret_unless_public(&app, client, grant.redirect_uri.as_deref())?;
+        self.check_user_assignment(tenant, &app, grant.user_id)
+            .await?;
         if let Some(scope) = scope.map(str::trim).filter(|s| !s.is_empty()) {
             grant = self.rescope(tenant, &app, grant, scope).await?;
+        }
+        match self
+            .store
+            .redeem_refresh_token(tenant.id, &token_hash, now)
+            .await
+            .map_err(AppError::from)?
+        {
+            Redemption::Redeemed { .. } => {}
+            _ => {
+                return Err(invalid_grant(
+                    "AADSTS54005: The refresh token was used by a concurrent request; its family has been revoked. Sign in again.",
+                ));
+            }
         }
         self.issue_user_tokens(
             tenant,
@@ -402,6 +442,35 @@ impl App {
                 .collect(),
             ..grant
         })
+    }
+
+    /// Refreshing re-checks what signing in checked: the app may require an assignment,
+    /// which may have been removed since.
+    async fn check_user_assignment(
+        &self,
+        tenant: &Tenant,
+        app: &Application,
+        user: UserId,
+    ) -> Result<(), TokenError> {
+        let sp = self
+            .store
+            .find_service_principal_by_app_id(tenant.id, app.app_id)
+            .await
+            .map_err(AppError::from)?;
+        if sp.app_role_assignment_required
+            && self
+                .store
+                .app_role_assignments_of(tenant.id, user.0, Some(sp.id))
+                .await
+                .map_err(AppError::from)?
+                .is_empty()
+        {
+            return Err(invalid_grant(format!(
+                "AADSTS50105: The user is no longer assigned to the application {}.",
+                app.display_name
+            )));
+        }
+        Ok(())
     }
 
     async fn user_for_tokens(&self, tenant: &Tenant, id: UserId) -> Result<User, TokenError> {
@@ -636,6 +705,13 @@ impl App {
         {
             return Err("The access token has expired.".into());
         }
+        if claims
+            .get("nbf")
+            .and_then(Value::as_i64)
+            .is_some_and(|n| n > now + 300)
+        {
+            return Err("The access token is not valid yet.".into());
+        }
         let aud = claims.get("aud").and_then(Value::as_str).unwrap_or("");
         if !well_known::is_graph_resource(aud, &self.config.public_url) {
             return Err("The access token's audience is not this userinfo endpoint: request a token for Microsoft Graph (openid profile email).".into());
@@ -662,13 +738,16 @@ impl App {
         };
         let mut out = json!({
             "sub": self.pairwise_subject(TenantId(tid), user.id, AppId(azp)),
-            "name": user.display_name,
         });
+        let profile = scp.split_whitespace().any(|s| s == "profile");
         if let Some(map) = out.as_object_mut() {
-            if let Some(g) = &user.given_name {
+            if profile {
+                map.insert("name".into(), Value::from(user.display_name.clone()));
+            }
+            if let Some(g) = user.given_name.as_ref().filter(|_| profile) {
                 map.insert("given_name".into(), Value::from(g.clone()));
             }
-            if let Some(f) = &user.surname {
+            if let Some(f) = user.surname.as_ref().filter(|_| profile) {
                 map.insert("family_name".into(), Value::from(f.clone()));
             }
             if scp.split_whitespace().any(|s| s == "email")

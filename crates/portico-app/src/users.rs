@@ -144,10 +144,13 @@ impl App {
         let hash = self.passwords.hash(password).await?;
         let audit =
             op_audit.target_user(target.id, &target.user_principal_name, &target.display_name);
-        Ok(self
-            .store
-            .set_password(tenant, user, &hash, force_change, self.clock.now(), &audit)
-            .await?)
+        let now = self.clock.now();
+        self.store
+            .set_password(tenant, user, &hash, force_change, now, &audit)
+            .await?;
+        // A reset ends every session and refresh token the old password opened.
+        self.store.revoke_user_sessions(tenant, user, now).await?;
+        Ok(())
     }
 
     /// Soft-deletes a user (restorable for 30 days).
@@ -177,10 +180,13 @@ impl App {
         }
         let audit =
             op_audit.target_user(target.id, &target.user_principal_name, &target.display_name);
-        Ok(self
-            .store
-            .soft_delete_user(tenant, user, self.clock.now(), &audit)
-            .await?)
+        let now = self.clock.now();
+        self.store
+            .soft_delete_user(tenant, user, now, &audit)
+            .await?;
+        // A restored user starts with no sessions or refresh tokens.
+        self.store.revoke_user_sessions(tenant, user, now).await?;
+        Ok(())
     }
 
     /// Restores a soft-deleted user (privileged users only by a Global Administrator: their

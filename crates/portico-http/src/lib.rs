@@ -23,6 +23,8 @@ pub struct AppState {
     pub app: App,
     /// Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// Reverse proxies that append to `X-Forwarded-For` (0: trust the socket address).
+    pub trusted_proxy_hops: u8,
 }
 
 /// Edge settings.

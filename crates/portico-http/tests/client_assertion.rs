@@ -140,6 +140,13 @@ async fn certificate_assertions_authenticate_clients(store: Arc<dyn Store>) {
     .unwrap();
     assert_eq!(at["azp"], client.as_str());
     assert_eq!(at["aud"], "https://graph.microsoft.com");
+    assert_eq!(at["azpacr"], "2", "authenticated with a certificate");
+    // NumericDate with fractions (MSAL Python's time.time()) is accepted.
+    let mut fractional = claims("j-frac");
+    fractional["exp"] = json!(now as f64 + 300.25);
+    fractional["nbf"] = json!(now as f64 - 0.5);
+    let (status, body) = grant(key.sign_jwt(&fractional).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     // Each assertion once.
     let (status, body) = grant(key.sign_jwt(&claims("j-1")).unwrap()).await;
     assert_eq!(

@@ -730,9 +730,10 @@ async fn smart_lockout_locks_one_address_not_the_user_everywhere(store: Arc<dyn 
         .list_sign_ins(f.tenant.id, None, 50)
         .await
         .unwrap();
+    // Attempts are counted before they are checked: the tenth is refused unchecked.
     assert_eq!(
         log.iter().filter(|e| e.status.error_code == 50126).count(),
-        10
+        9
     );
     assert!(
         log.iter()
@@ -808,11 +809,123 @@ async fn forced_password_change_and_consent_outcomes(store: Arc<dyn Store>) {
         ))
         .await;
     let (_, _, page) = b.submit(&page, &[("username", &upn)]).await;
-    let (status, _, page) = b.submit(&page, &[("password", "N3w-Passw0rd!!")]).await;
-    assert_eq!(step_of(&page), "consent", "{page}");
-    let (status2, _, body) = b.submit(&page, &[("consent", "accept")]).await;
-    assert_eq!((status, status2), (StatusCode::OK, StatusCode::BAD_REQUEST));
+    let (status, _, body) = b.submit(&page, &[("password", "N3w-Passw0rd!!")]).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "no consent page a user cannot accept"
+    );
     assert!(body.contains("Need admin approval"), "{body}");
+}
+
+async fn password_resets_end_sessions_and_forms_cannot_be_replayed(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let mut b = Browser::new(&f, "192.0.2.70");
+    let (_, _, page) = b.get(&authorize_uri(&f, &f.native_id, NATIVE_CB, "")).await;
+    let (_, _, password_page) = b.submit(&page, &[("username", &f.upn)]).await;
+    let (_, _, consent) = b.submit(&password_page, &[("password", PASSWORD)]).await;
+    let (status, headers, _) = b.submit(&consent, &[("consent", "accept")]).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let (_, t) = redeem_native(&f, &redirect_params(&headers)["code"]).await;
+    // The same password form, posted again (Back on a shared computer), signs no one in.
+    let (status, _, body) = b.submit(&password_page, &[("password", PASSWORD)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("already used"), "{body}");
+    // An administrator resets the password: the session and refresh tokens end.
+    let user = f
+        .state
+        .app
+        .store
+        .find_user_by_upn(f.tenant.id, &f.upn)
+        .await
+        .unwrap();
+    f.state
+        .app
+        .set_password(
+            &Context::system("test"),
+            f.tenant.id,
+            user.id,
+            "An0ther-Passw0rd!",
+            true,
+        )
+        .await
+        .unwrap();
+    let rt = t["refresh_token"].as_str().unwrap();
+    let (_, e) = token(
+        &f,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &f.native_id),
+            ("refresh_token", rt),
+        ],
+    )
+    .await;
+    assert_eq!(e["error"], "invalid_grant", "{e}");
+    let (status, headers, page) = b.get(&authorize_uri(&f, &f.native_id, NATIVE_CB, "")).await;
+    assert_eq!(status, StatusCode::OK, "no SSO after a reset: {headers:?}");
+    assert_eq!(step_of(&page), "username");
+    // Someone else's ID token does not sign this browser out without asking.
+    let mut other = Browser::new(&f, "192.0.2.71");
+    let upn2 = format!("carol@{}", f.tenant.initial_domain.as_str());
+    let new = NewUser {
+        display_name: "Carol".into(),
+        user_principal_name: upn2.clone(),
+        ..NewUser::default()
+    };
+    f.state
+        .app
+        .create_user(
+            &Context::system("test"),
+            f.tenant.id,
+            new,
+            Some(PASSWORD),
+            false,
+        )
+        .await
+        .unwrap();
+    let (_, _, page) = other
+        .get(&authorize_uri(&f, &f.native_id, NATIVE_CB, ""))
+        .await;
+    let (_, _, page) = other.submit(&page, &[("username", &upn2)]).await;
+    let (_, _, page) = other.submit(&page, &[("password", PASSWORD)]).await;
+    let (_, headers, _) = other.submit(&page, &[("consent", "accept")]).await;
+    let (_, carol) = redeem_native(&f, &redirect_params(&headers)["code"]).await;
+    let (_, _, page) = b.get(&authorize_uri(&f, &f.native_id, NATIVE_CB, "")).await;
+    let (_, _, page) = b.submit(&page, &[("username", &f.upn)]).await;
+    let (_, _, page) = b.submit(&page, &[("password", "An0ther-Passw0rd!")]).await;
+    assert_eq!(step_of(&page), "change-password");
+    let (status, headers, _) = b
+        .submit(
+            &page,
+            &[
+                ("new_password", "Y3t-An0ther-Pass!"),
+                ("confirm_password", "Y3t-An0ther-Pass!"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(redirect_params(&headers).contains_key("code"));
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("id_token_hint", carol["id_token"].as_str().unwrap())
+        .finish();
+    let (status, _, body) = b
+        .get(&format!("/{}/oauth2/v2.0/logout?{q}", f.tenant.id))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Sign out?"), "asks first: {body}");
+    let (status, _, _) = b
+        .get(&authorize_uri(&f, &f.native_id, NATIVE_CB, "&prompt=none"))
+        .await;
+    assert_eq!(status, StatusCode::FOUND);
+    // Confirming (the form, with its CSRF token) signs out.
+    let action = format!("/{}/oauth2/v2.0/logout", f.tenant.id);
+    let csrf = hidden(&body, "csrf_token");
+    let (status, _, _) = b.post(&action, &[("csrf_token", &csrf)]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, headers, _) = b
+        .get(&authorize_uri(&f, &f.native_id, NATIVE_CB, "&prompt=none"))
+        .await;
+    assert_eq!(redirect_params(&headers)["error"], "login_required");
 }
 
 async fn token_grants_refuse_bad_input(store: Arc<dyn Store>) {
@@ -854,7 +967,7 @@ async fn token_grants_refuse_bad_input(store: Arc<dyn Store>) {
     ]))
     .await;
     assert_eq!(e["error"], "invalid_client");
-    // Wrong PKCE verifier: invalid_grant (and the code is spent).
+    // Wrong PKCE verifier: invalid_grant, and the code is not spent by it.
     let (status, e) = send(base(vec![
         ("code", code.clone()),
         ("client_secret", f.web_secret.clone()),
@@ -866,13 +979,20 @@ async fn token_grants_refuse_bad_input(store: Arc<dyn Store>) {
         (StatusCode::BAD_REQUEST, Some("invalid_grant")),
         "{e}"
     );
-    let (_, e) = send(base(vec![
+    let good = base(vec![
         ("code", code),
         ("client_secret", f.web_secret.clone()),
         ("code_verifier", VERIFIER.into()),
-    ]))
-    .await;
-    assert_eq!(e["error"], "invalid_grant", "spent");
+    ]);
+    let (status, t) = send(good.clone()).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the right verifier still works: {t}"
+    );
+    assert_eq!(claims(t["access_token"].as_str().unwrap())["azpacr"], "1");
+    let (_, e) = send(good).await;
+    assert_eq!(e["error"], "invalid_grant", "now it is spent");
     // Missing verifier; mismatched redirect_uri; another client's code.
     let p = sign_in(&mut b, &f, &f.web_id, WEB_CB).await;
     let (_, e) = send(base(vec![
@@ -995,6 +1115,7 @@ portico_store::backend_tests!(
     csrf_and_tampered_state_are_refused,
     smart_lockout_locks_one_address_not_the_user_everywhere,
     forced_password_change_and_consent_outcomes,
+    password_resets_end_sessions_and_forms_cannot_be_replayed,
     token_grants_refuse_bad_input,
     userinfo_refuses_tokens_it_should_not_accept,
     form_post_answers_with_an_auto_submitting_form,

@@ -58,6 +58,24 @@ impl Counter {
     }
 }
 
+/// The part of a client address that lockout counts by: an IPv4 address, or an IPv6
+/// address's /64 prefix (one subscriber's network: rotating within it does not evade the
+/// counters). Anything else is used as given.
+#[must_use]
+pub fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+        },
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    }
+}
+
 /// The key marking an address as familiar to an account.
 #[must_use]
 pub fn familiar_key(account: &str, address: &str) -> String {
@@ -144,6 +162,18 @@ mod tests {
                 assert_ne!(a, b);
             }
         }
+    }
+
+    #[test]
+    fn ipv6_counts_by_prefix() {
+        assert_eq!(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            address_key("2001:db8:1:2:bbbb::9"),
+            address_key("2001:db8:1:2::5")
+        );
+        assert_eq!(address_key("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(address_key("192.0.2.1"), "192.0.2.1");
+        assert_eq!(address_key("unknown"), "unknown");
     }
 
     #[test]

@@ -121,6 +121,19 @@ pub async fn codes_redeem_once_and_replay_revokes_the_family(store: Arc<dyn Stor
         .insert_authorization_code(t.id, "c1", family, &g, now(), later)
         .await
         .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            store
+                .peek_authorization_code(t.id, "c1", now())
+                .await
+                .unwrap(),
+            Redemption::Redeemed {
+                family,
+                grant: Box::new(g.clone())
+            },
+            "peeking spends nothing"
+        );
+    }
     assert_eq!(
         store
             .redeem_authorization_code(other.id, "c1", now())
@@ -200,6 +213,15 @@ pub async fn refresh_tokens_rotate_and_replay_revokes_the_family(store: Arc<dyn 
         .await
         .unwrap();
     assert_eq!(
+        store.peek_refresh_token(t.id, "r1", now()).await.unwrap(),
+        Redemption::Replayed,
+        "peeking at a used token reports it without revoking"
+    );
+    assert!(matches!(
+        store.peek_refresh_token(t.id, "r2", now()).await.unwrap(),
+        Redemption::Redeemed { .. }
+    ));
+    assert_eq!(
         store.redeem_refresh_token(t.id, "r1", now()).await.unwrap(),
         Redemption::Replayed
     );
@@ -232,6 +254,12 @@ pub async fn lockout_counters_count_lock_and_reset(store: Arc<dyn Store>) {
             .unwrap();
         assert_eq!(c.failures, i);
     }
+    store.uncount_failure(t.id, &key).await.unwrap();
+    let c = store
+        .count_failure(t.id, &key, start, start - Duration::minutes(15))
+        .await
+        .unwrap();
+    assert_eq!(c.failures, 3, "one was taken back");
     // A window that started before the cutoff restarts at 1.
     let c = store
         .count_failure(

@@ -42,6 +42,14 @@ pub trait GrantStore: Send + Sync {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
+    /// What redeeming a code would find, without spending it or revoking anything (so the
+    /// caller can check the client, redirect URI and PKCE first). `Replayed` means used.
+    async fn peek_authorization_code(
+        &self,
+        tenant: TenantId,
+        code_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Redemption, StoreError>;
     /// Spends a code.
     async fn redeem_authorization_code(
         &self,
@@ -60,6 +68,14 @@ pub trait GrantStore: Send + Sync {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
+    /// What redeeming a refresh token would find, without spending it (see
+    /// [`GrantStore::peek_authorization_code`]).
+    async fn peek_refresh_token(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Redemption, StoreError>;
     /// Spends a refresh token.
     async fn redeem_refresh_token(
         &self,
@@ -166,6 +182,38 @@ macro_rules! grant_store_impl {
                     .await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn peek_authorization_code(&self, tenant: portico_domain::TenantId, code_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
+                use $crate::row::RowExt as _;
+                let Some(row) = sqlx::query("SELECT c.family_id, c.grant_data, c.expires_at, c.redeemed_at AS used_at, f.revoked_at FROM authorization_codes c JOIN token_families f ON f.tenant_id = c.tenant_id AND f.id = c.family_id WHERE c.tenant_id = $1 AND c.code_hash = $2")
+                    .bind(tenant.0)
+                    .bind(code_hash)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok($crate::grants::Redemption::Unknown);
+                };
+                if let Some(verdict) = $crate::grants::judge(row.opt_ts("used_at")?.is_some(), row.opt_ts("revoked_at")?.is_some(), row.ts("expires_at")?, now) {
+                    return Ok(verdict);
+                }
+                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(row.uuid("family_id")?), grant: Box::new(row.json("grant_data")?) })
+            }
+
+            async fn peek_refresh_token(&self, tenant: portico_domain::TenantId, token_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
+                use $crate::row::RowExt as _;
+                let Some(row) = sqlx::query("SELECT r.family_id, r.grant_data, r.expires_at, r.used_at, f.revoked_at FROM refresh_tokens r JOIN token_families f ON f.tenant_id = r.tenant_id AND f.id = r.family_id WHERE r.tenant_id = $1 AND r.token_hash = $2")
+                    .bind(tenant.0)
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok($crate::grants::Redemption::Unknown);
+                };
+                if let Some(verdict) = $crate::grants::judge(row.opt_ts("used_at")?.is_some(), row.opt_ts("revoked_at")?.is_some(), row.ts("expires_at")?, now) {
+                    return Ok(verdict);
+                }
+                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(row.uuid("family_id")?), grant: Box::new(row.json("grant_data")?) })
             }
 
             async fn redeem_authorization_code(&self, tenant: portico_domain::TenantId, code_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {

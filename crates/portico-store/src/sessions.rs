@@ -65,6 +65,9 @@ pub trait SignInStore: Send + Sync {
         now: OffsetDateTime,
         window_cutoff: OffsetDateTime,
     ) -> Result<Throttle, StoreError>;
+    /// Takes back one counted failure (an attempt counted before it was checked turned out
+    /// to succeed).
+    async fn uncount_failure(&self, tenant: TenantId, key: &str) -> Result<(), StoreError>;
     /// Locks a key until `until` and restarts its failure count.
     async fn lock_throttle(
         &self,
@@ -238,6 +241,17 @@ macro_rules! sign_in_store_impl {
                 let t = $crate::sessions::throttle_from_row(&row)?;
                 tx.commit().await?;
                 Ok(t)
+            }
+
+            async fn uncount_failure(&self, tenant: portico_domain::TenantId, key: &str) -> Result<(), $crate::StoreError> {
+                let mut tx = self.write_tx().await?;
+                sqlx::query("UPDATE sign_in_throttles SET failures = failures - 1 WHERE tenant_id = $1 AND throttle_key = $2 AND failures > 0")
+                    .bind(tenant.0)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn lock_throttle(&self, tenant: portico_domain::TenantId, key: &str, until: time::OffsetDateTime) -> Result<(), $crate::StoreError> {

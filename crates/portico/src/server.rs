@@ -62,6 +62,7 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
             env!("CARGO_PKG_VERSION"),
             store.backend().as_str(),
         )),
+        trusted_proxy_hops: v.trusted_proxy_hops,
     };
     let router = portico_http::router(
         state,

@@ -139,6 +139,9 @@ pub struct Settings {
     pub request_timeout_seconds: u64,
     /// How long shutdown waits for in-flight requests, seconds.
     pub shutdown_timeout_seconds: u64,
+    /// Reverse proxies in front of Portico that append to `X-Forwarded-For` (0: none, the
+    /// socket address is the client's). Sign-in throttling counts by the client address.
+    pub trusted_proxy_hops: u8,
 }
 
 impl Default for Settings {
@@ -160,6 +163,7 @@ impl Default for Settings {
             password_hashing: PasswordHashing::default(),
             request_timeout_seconds: 30,
             shutdown_timeout_seconds: 20,
+            trusted_proxy_hops: 0,
         }
     }
 }
@@ -268,6 +272,7 @@ pub struct Validated {
     pub max_concurrent_hashes: usize,
     pub request_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub trusted_proxy_hops: u8,
 }
 
 impl Settings {
@@ -420,6 +425,12 @@ impl Settings {
                 self.request_timeout_seconds
             ));
         }
+        if self.trusted_proxy_hops > 5 {
+            errors.push(format!(
+                "trusted_proxy_hops: must be between 0 and 5, got {}",
+                self.trusted_proxy_hops
+            ));
+        }
         if self.shutdown_timeout_seconds > 3600 {
             errors.push(format!(
                 "shutdown_timeout_seconds: must be at most 3600, got {}",
@@ -448,6 +459,7 @@ impl Settings {
                 },
                 request_timeout: Duration::from_secs(self.request_timeout_seconds),
                 shutdown_timeout: Duration::from_secs(self.shutdown_timeout_seconds),
+                trusted_proxy_hops: self.trusted_proxy_hops,
             }),
             _ => Err(errors),
         }

@@ -247,16 +247,33 @@ impl App {
                 .permission_grants(tenant.id, r.client_sp.id, r.resource_sp.id, Some(user.id))
                 .await?
         };
+        let granted_for_all = |grants: &[PermissionGrant], v: &str| {
+            grants
+                .iter()
+                .filter(|g| g.consent_type == ConsentType::AllPrincipals)
+                .any(|g| g.scopes().any(|s| s == v))
+        };
+        // With prompt=consent (`all`), everything is asked again except what an administrator
+        // granted for everyone and only an administrator could grant.
+        let wanted = |item: &ConsentItem, grants: &[PermissionGrant]| {
+            if all {
+                !(item.admin_only && granted_for_all(grants, &item.value))
+            } else {
+                !granted(grants, &item.value)
+            }
+        };
         let graph = well_known::microsoft_graph();
         let mut items = Vec::new();
         for v in &r.oidc {
-            if all || !granted(&graph_grants, v) {
-                items.push(describe(&graph, v));
+            let item = describe(&graph, v);
+            if wanted(&item, &graph_grants) {
+                items.push(item);
             }
         }
         for v in &r.values {
-            if all || !granted(&resource_grants, v) {
-                items.push(describe(&r.resource_app, v));
+            let item = describe(&r.resource_app, v);
+            if wanted(&item, &resource_grants) {
+                items.push(item);
             }
         }
         Ok(items)
@@ -290,18 +307,27 @@ impl App {
         } else {
             ConsentType::Principal(user.id)
         };
-        let graph_values: Vec<&str> = items
+        // Consent for the organization covers everything the app asked for, not only what
+        // the administrator had not yet granted for themself.
+        let chosen: Vec<&str> = if for_organization {
+            r.oidc.iter().chain(&r.values).map(String::as_str).collect()
+        } else {
+            items.iter().map(|i| i.value.as_str()).collect()
+        };
+        let graph_values: Vec<&str> = chosen
             .iter()
-            .filter(|i| r.oidc.contains(&i.value) || (r.is_graph() && r.values.contains(&i.value)))
-            .map(|i| i.value.as_str())
+            .copied()
+            .filter(|v| {
+                r.oidc.iter().any(|o| o == v) || (r.is_graph() && r.values.iter().any(|x| x == v))
+            })
             .collect();
         let resource_values: Vec<&str> = if r.is_graph() {
             Vec::new()
         } else {
-            items
+            chosen
                 .iter()
-                .filter(|i| r.values.contains(&i.value))
-                .map(|i| i.value.as_str())
+                .copied()
+                .filter(|v| r.values.iter().any(|x| x == v))
                 .collect()
         };
         for (sp, values) in [

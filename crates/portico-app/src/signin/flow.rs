@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// The state carried from page to page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Flow {
+    /// Random id: each stage that authenticates (password, password change) can use a
+    /// flow once, so a form resubmitted later (the Back button on a shared computer) fails.
+    pub(crate) id: String,
     /// The validated authorization request.
     pub(crate) req: AuthorizeRequest,
     /// Binding to the browser.
@@ -31,6 +34,7 @@ fn context(tenant: TenantId) -> String {
 impl App {
     pub(crate) fn new_flow(&self, req: AuthorizeRequest, browser: &Browser) -> Flow {
         Flow {
+            id: portico_crypto::secret::random_token(16),
             req,
             bind: self.keys.derive("browser", &browser.csrf_cookie),
             exp: (self.clock.now() + FLOW_LIFETIME).unix_timestamp(),
@@ -70,6 +74,21 @@ impl App {
             return Err(restart.into());
         }
         Ok(flow)
+    }
+
+    /// Marks a flow's `stage` as used; false when it was used before.
+    pub(crate) async fn consume_flow(
+        &self,
+        tenant: TenantId,
+        flow: &Flow,
+        stage: &str,
+    ) -> Result<bool, AppError> {
+        let key = self
+            .keys
+            .hash_secret(&format!("signin-flow:{stage}:{}", flow.id));
+        let until = time::OffsetDateTime::from_unix_timestamp(flow.exp)
+            .unwrap_or_else(|_| self.clock.now() + FLOW_LIFETIME);
+        Ok(self.store.remember_assertion(tenant, &key, until).await?)
     }
 
     /// The CSRF token for forms shown to the browser holding `csrf_cookie`.

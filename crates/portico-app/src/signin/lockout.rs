@@ -18,12 +18,44 @@ pub(crate) enum Gate {
     Locked,
 }
 
+/// A password attempt, counted before the password is checked (so parallel guesses cannot
+/// slip past the thresholds).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Attempt {
+    familiar: bool,
+    /// Failures so far for this account at this address, this one included.
+    failures: i64,
+    /// This attempt reached a threshold: it is refused unchecked.
+    pub(crate) locked: bool,
+}
+
+fn address(browser: &Browser) -> String {
+    lockout::address_key(browser.ip_or_unknown())
+}
+
 impl App {
     fn familiar_key(user: &User, browser: &Browser) -> String {
-        lockout::familiar_key(&user.id.to_string(), browser.ip_or_unknown())
+        lockout::familiar_key(&user.id.to_string(), &address(browser))
     }
 
-    /// Checks every counter that applies to this account at this address.
+    async fn is_familiar(
+        &self,
+        tenant: &Tenant,
+        user: &User,
+        browser: &Browser,
+    ) -> Result<bool, AppError> {
+        let key = Self::familiar_key(user, browser);
+        let rows = self
+            .store
+            .throttles(tenant.id, std::slice::from_ref(&key))
+            .await?;
+        Ok(lockout::is_familiar(
+            rows.first().map(|(_, t)| t.window_start),
+            self.clock.now(),
+        ))
+    }
+
+    /// Whether any counter that applies to this account at this address is locked.
     pub(crate) async fn lockout_gate(
         &self,
         tenant: &Tenant,
@@ -32,54 +64,38 @@ impl App {
     ) -> Result<Gate, AppError> {
         let now = self.clock.now();
         let account = user.id.to_string();
-        let ip = browser.ip_or_unknown();
-        let mut keys: Vec<String> = [
-            Counter::AccountAddress,
-            Counter::AccountUnfamiliar,
-            Counter::Address,
-        ]
-        .iter()
-        .map(|c| c.key(&account, ip))
-        .collect();
-        keys.push(Self::familiar_key(user, browser));
+        let ip = address(browser);
+        let familiar = self.is_familiar(tenant, user, browser).await?;
+        let keys: Vec<String> = lockout::counters(familiar)
+            .iter()
+            .map(|c| c.key(&account, &ip))
+            .collect();
         let rows = self.store.throttles(tenant.id, &keys).await?;
-        let familiar_key = Self::familiar_key(user, browser);
-        let familiar = lockout::is_familiar(
-            rows.iter()
-                .find(|(k, _)| *k == familiar_key)
-                .map(|(_, t)| t.window_start),
-            now,
-        );
-        let locked = lockout::counters(familiar).iter().any(|c| {
-            let key = c.key(&account, ip);
-            rows.iter()
-                .any(|(k, t)| *k == key && lockout::is_locked(t.locked_until, now))
-        });
+        let locked = rows
+            .iter()
+            .any(|(_, t)| lockout::is_locked(t.locked_until, now));
         Ok(if locked { Gate::Locked } else { Gate::Open })
     }
 
-    /// Counts a failed password; locks what reached its threshold; waits as the policy says.
-    pub(crate) async fn count_password_failure(
+    /// Counts an attempt on every counter that applies, atomically, and locks what reached
+    /// its threshold.
+    pub(crate) async fn begin_password_attempt(
         &self,
         tenant: &Tenant,
         user: &User,
         browser: &Browser,
-    ) -> Result<(), AppError> {
+    ) -> Result<Attempt, AppError> {
         let now = self.clock.now();
         let account = user.id.to_string();
-        let ip = browser.ip_or_unknown();
-        let familiar_key = Self::familiar_key(user, browser);
-        let familiar = lockout::is_familiar(
-            self.store
-                .throttles(tenant.id, std::slice::from_ref(&familiar_key))
-                .await?
-                .first()
-                .map(|(_, t)| t.window_start),
-            now,
-        );
-        let mut delay = time::Duration::ZERO;
+        let ip = address(browser);
+        let familiar = self.is_familiar(tenant, user, browser).await?;
+        let mut attempt = Attempt {
+            familiar,
+            failures: 0,
+            locked: false,
+        };
         for counter in lockout::counters(familiar) {
-            let key = counter.key(&account, ip);
+            let key = counter.key(&account, &ip);
             let t = self
                 .store
                 .count_failure(tenant.id, &key, now, now - lockout::WINDOW)
@@ -88,35 +104,77 @@ impl App {
                 let until = now + counter.lock_for(t.lockouts + 1);
                 self.store.lock_throttle(tenant.id, &key, until).await?;
                 tracing::warn!(tenant = %tenant.id, user = %user.id, counter = ?counter, until = %until, "smart lockout engaged");
+                attempt.locked = true;
             }
             if *counter == Counter::AccountAddress {
-                delay = lockout::delay_after(t.failures);
+                attempt.failures = t.failures;
             }
         }
+        Ok(attempt)
+    }
+
+    /// The attempt failed: slow the guesser down as the policy says.
+    pub(crate) async fn password_failed(&self, attempt: Attempt) {
+        let delay = lockout::delay_after(attempt.failures);
         if delay > time::Duration::ZERO {
             tokio::time::sleep(delay.unsigned_abs()).await;
         }
+    }
+
+    /// The attempt succeeded: clear the account's counter at this address, take the attempt
+    /// back from the wider counters, and mark the address familiar.
+    pub(crate) async fn password_succeeded(
+        &self,
+        tenant: &Tenant,
+        user: &User,
+        browser: &Browser,
+        attempt: Attempt,
+    ) -> Result<(), AppError> {
+        let now = self.clock.now();
+        let account = user.id.to_string();
+        let ip = address(browser);
+        for counter in lockout::counters(attempt.familiar) {
+            let key = counter.key(&account, &ip);
+            if *counter == Counter::AccountAddress {
+                self.store.reset_throttle(tenant.id, &key, now).await?;
+            } else {
+                self.store.uncount_failure(tenant.id, &key).await?;
+            }
+        }
+        self.store
+            .reset_throttle(tenant.id, &Self::familiar_key(user, browser), now)
+            .await?;
         Ok(())
     }
 
+    /// Whether the address is locked for username lookups.
+    pub(crate) async fn address_locked(
+        &self,
+        tenant: &Tenant,
+        browser: &Browser,
+    ) -> Result<bool, AppError> {
+        let key = Counter::Address.key("", &address(browser));
+        let rows = self
+            .store
+            .throttles(tenant.id, std::slice::from_ref(&key))
+            .await?;
+        Ok(rows
+            .first()
+            .is_some_and(|(_, t)| lockout::is_locked(t.locked_until, self.clock.now())))
+    }
+
     /// Counts a lookup of an unknown username against the address (enumeration throttle).
+    /// Returns false when the address is locked.
     pub(crate) async fn count_unknown_user(
         &self,
         tenant: &Tenant,
         browser: &Browser,
     ) -> Result<bool, AppError> {
-        let now = self.clock.now();
-        let key = Counter::Address.key("", browser.ip_or_unknown());
-        let rows = self
-            .store
-            .throttles(tenant.id, std::slice::from_ref(&key))
-            .await?;
-        if rows
-            .first()
-            .is_some_and(|(_, t)| lockout::is_locked(t.locked_until, now))
-        {
+        if self.address_locked(tenant, browser).await? {
             return Ok(false);
         }
+        let now = self.clock.now();
+        let key = Counter::Address.key("", &address(browser));
         let t = self
             .store
             .count_failure(tenant.id, &key, now, now - lockout::WINDOW)
@@ -131,22 +189,6 @@ impl App {
                 .await?;
         }
         Ok(true)
-    }
-
-    /// A success clears the account's counter at this address and marks the address familiar.
-    pub(crate) async fn clear_password_failures(
-        &self,
-        tenant: &Tenant,
-        user: &User,
-        browser: &Browser,
-    ) -> Result<(), AppError> {
-        let now = self.clock.now();
-        let key = Counter::AccountAddress.key(&user.id.to_string(), browser.ip_or_unknown());
-        self.store.reset_throttle(tenant.id, &key, now).await?;
-        self.store
-            .reset_throttle(tenant.id, &Self::familiar_key(user, browser), now)
-            .await?;
-        Ok(())
     }
 
     /// Appends a sign-in log entry.

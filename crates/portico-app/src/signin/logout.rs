@@ -43,6 +43,7 @@ impl App {
         session_token: Option<&str>,
         confirmed: bool,
     ) -> Result<LogoutStep, AppError> {
+        let session = self.session_from_cookie(tenant.id, session_token).await?;
         let hinted = match p
             .id_token_hint
             .as_deref()
@@ -51,22 +52,52 @@ impl App {
             Some(h) => self.verify_own_jwt(h).await,
             None => None,
         };
-        let hint_tenant_ok = hinted.as_ref().is_some_and(|c| {
-            c.get("tid").and_then(Value::as_str) == Some(tenant.id.to_string().as_str())
+        let claim = |c: &Value, k: &str| c.get(k).and_then(Value::as_str).map(str::to_owned);
+        // Only an ID token this tenant issued (access tokens carry `idtyp`) for the user of
+        // this browser's session, and for the client the request names, if it names one,
+        // signs out without asking.
+        let hint_client: Option<AppId> = hinted.as_ref().and_then(|c| {
+            let tenant_ok = claim(c, "tid").as_deref() == Some(tenant.id.to_string().as_str());
+            let id_token =
+                c.get("idtyp").is_none() && c.get("scp").is_none() && c.get("roles").is_none();
+            let user_ok = session
+                .as_ref()
+                .is_none_or(|(_, u)| claim(c, "oid").as_deref() == Some(u.id.to_string().as_str()));
+            let aud: Option<AppId> = claim(c, "aud").and_then(|a| a.parse().ok());
+            let client_ok = p.client_id.as_deref().is_none_or(|id| {
+                aud.is_some_and(|a| id.trim().eq_ignore_ascii_case(&a.to_string()))
+            });
+            (tenant_ok && id_token && user_ok && client_ok)
+                .then_some(aud)
+                .flatten()
         });
-        let client: Option<AppId> = hinted
-            .as_ref()
-            .filter(|_| hint_tenant_ok)
-            .and_then(|c| {
-                c.get("aud")
-                    .and_then(Value::as_str)
-                    .and_then(|a| a.parse().ok())
-            })
-            .or_else(|| p.client_id.as_deref().and_then(|c| c.trim().parse().ok()));
-        if !hint_tenant_ok && !confirmed {
+        let hint_ok = hint_client.is_some()
+            && match hint_client {
+                Some(a) => self
+                    .store
+                    .find_application_by_app_id(tenant.id, a)
+                    .await
+                    .is_ok(),
+                None => false,
+            };
+        if !hint_ok && !confirmed {
             return Ok(LogoutStep::Confirm);
         }
-        let ended = self.end_session(tenant.id, session_token).await?;
+        let client: Option<AppId> = if hint_ok {
+            hint_client
+        } else {
+            p.client_id.as_deref().and_then(|c| c.trim().parse().ok())
+        };
+        let ended = match session {
+            Some((s, u)) => {
+                self.store
+                    .revoke_session(tenant.id, s.id, self.clock.now())
+                    .await?;
+                tracing::info!(tenant = %tenant.id, user = %u.id, session = %s.id, "signed out");
+                true
+            }
+            None => false,
+        };
         let mut redirect = None;
         if let (Some(uri), Some(client)) = (p.post_logout_redirect_uri.as_deref(), client)
             && let Ok(app) = self

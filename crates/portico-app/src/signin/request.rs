@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Longest accepted value of any authorization parameter.
 pub const MAX_PARAM: usize = 2048;
+/// Longest the parameters may be together (they travel sealed in every sign-in form).
+const MAX_TOTAL: usize = 6 * 1024;
 /// Most scope items in one request.
 const MAX_SCOPES: usize = 50;
 
@@ -241,6 +243,28 @@ pub fn validate(p: &AuthorizeParams, app: &Application) -> Result<AuthorizeReque
                 format!("The {name} parameter is too long."),
             ));
         }
+    }
+    let total: usize = [
+        &p.state,
+        &p.nonce,
+        &p.scope,
+        &p.login_hint,
+        &p.domain_hint,
+        &p.code_challenge,
+        &p.prompt,
+    ]
+    .iter()
+    .filter_map(|v| v.as_ref().map(String::len))
+    .sum::<usize>()
+        + redirect_uri.len();
+    if total > MAX_TOTAL {
+        return Err(back(
+            mode,
+            "invalid_request",
+            format!(
+                "The request's parameters are too long together (more than {MAX_TOTAL} bytes)."
+            ),
+        ));
     }
     match p.response_type.as_deref() {
         Some("code") => {}

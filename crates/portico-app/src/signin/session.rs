@@ -64,7 +64,10 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         match self.store.get_user(tenant, session.user_id).await {
-            Ok(u) if u.account_enabled => Ok(Some((session, u))),
+            // A user who must change their password cannot ride an earlier session.
+            Ok(u) if u.account_enabled && !u.force_change_password_next_sign_in => {
+                Ok(Some((session, u)))
+            }
             Ok(_) | Err(StoreError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }

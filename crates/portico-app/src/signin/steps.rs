@@ -17,6 +17,8 @@ use portico_store::StoreError;
 
 const WRONG_PASSWORD: &str = "Your account or password is incorrect. If you don't remember your password, ask your administrator to reset it.";
 const LOCKED: &str = "Your account is temporarily locked to prevent unauthorized use. Try again later, and if you still have trouble, contact your admin.";
+const USED_FORM: &str =
+    "This sign-in page was already used. Go back to the application and sign in again.";
 const UNKNOWN_USER: &str =
     "We couldn't find an account with that username. Check it and try again, or ask your admin.";
 
@@ -185,6 +187,7 @@ impl App {
             )));
         }
         if let Some(hint) = flow.req.login_hint.clone()
+            && !self.address_locked(tenant, browser).await?
             && let Realm::Password(user) = self.home_realm(tenant, &hint).await?
         {
             flow.user = Some(user.id);
@@ -233,6 +236,17 @@ impl App {
                 Page::Username {
                     hint: None,
                     error: Some("That username is too long.".into()),
+                },
+            );
+        }
+        // An address that looked up too many unknown names learns nothing more for a while.
+        if self.address_locked(tenant, browser).await? {
+            return self.screen(
+                tenant,
+                &flow,
+                Page::Username {
+                    hint: Some(username.to_owned()),
+                    error: Some(LOCKED.into()),
                 },
             );
         }
@@ -308,6 +322,7 @@ impl App {
         sealed: &str,
         password: &str,
         browser: &Browser,
+        session_token: Option<&str>,
     ) -> Result<Step, AppError> {
         let flow = match self.open_flow(tenant.id, sealed, browser) {
             Ok(f) => f,
@@ -338,24 +353,32 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let app_ref = Some((flow.req.client_app_id, flow.req.client_name.as_str()));
-        if self.lockout_gate(tenant, &user, browser).await? == super::lockout::Gate::Locked {
-            self.log_sign_in(tenant, browser, Some(&user), None, app_ref, true, codes::LOCKED, Some("Account is locked because the user tried to sign in too many times with an incorrect user ID or password.")).await?;
-            return self.screen(
+        let locked = |this: &Self, flow: &Flow, username: String| {
+            this.screen(
                 tenant,
-                &flow,
+                flow,
                 Page::Password {
                     username,
                     error: Some(LOCKED.into()),
                 },
-            );
+            )
+        };
+        if self.lockout_gate(tenant, &user, browser).await? == super::lockout::Gate::Locked {
+            self.log_sign_in(tenant, browser, Some(&user), None, app_ref, true, codes::LOCKED, Some("Account is locked because the user tried to sign in too many times with an incorrect user ID or password.")).await?;
+            return locked(self, &flow, username);
+        }
+        let attempt = self.begin_password_attempt(tenant, &user, browser).await?;
+        if attempt.locked {
+            self.log_sign_in(tenant, browser, Some(&user), None, app_ref, true, codes::LOCKED, Some("Account is locked because the user tried to sign in too many times with an incorrect user ID or password.")).await?;
+            return locked(self, &flow, username);
         }
         let hash = self.store.password_hash(tenant.id, user.id).await?;
-        let ok = match (&hash, password.len()) {
+        let ok = match (&hash, password.chars().count()) {
             (Some(h), 1..=256) => self.passwords.verify(password, h).await?,
             _ => false,
         };
         if !ok {
-            self.count_password_failure(tenant, &user, browser).await?;
+            self.password_failed(attempt).await;
             self.log_sign_in(
                 tenant,
                 browser,
@@ -376,7 +399,11 @@ impl App {
                 },
             );
         }
-        self.clear_password_failures(tenant, &user, browser).await?;
+        self.password_succeeded(tenant, &user, browser, attempt)
+            .await?;
+        if !self.consume_flow(tenant.id, &flow, "password").await? {
+            return Ok(Step::next(Next::Error(USED_FORM.into())));
+        }
         if !user.account_enabled {
             self.log_sign_in(
                 tenant,
@@ -412,7 +439,8 @@ impl App {
                 },
             );
         }
-        self.finish_password(tenant, flow, &user, browser).await
+        self.finish_password(tenant, flow, &user, browser, session_token)
+            .await
     }
 
     /// The forced password change page was posted.
@@ -423,6 +451,7 @@ impl App {
         new_password: &str,
         confirm: &str,
         browser: &Browser,
+        session_token: Option<&str>,
     ) -> Result<Step, AppError> {
         let flow = match self.open_flow(tenant.id, sealed, browser) {
             Ok(f) => f,
@@ -433,7 +462,19 @@ impl App {
         else {
             return Ok(Step::next(Next::Error("Your sign-in session has expired or is not valid. Go back to the application and sign in again.".into())));
         };
-        let user = self.store.get_user(tenant.id, user_id).await?;
+        let user = match self.store.get_user(tenant.id, user_id).await {
+            Ok(u) => u,
+            Err(StoreError::NotFound(_)) => return Ok(Step::next(Next::Error(USED_FORM.into()))),
+            Err(e) => return Err(e.into()),
+        };
+        // The change is only for the user who just proved the old password and still has to
+        // change it, while the account is usable.
+        if !user.force_change_password_next_sign_in || !user.account_enabled {
+            return Ok(Step::next(Next::Error(USED_FORM.into())));
+        }
+        if self.lockout_gate(tenant, &user, browser).await? == super::lockout::Gate::Locked {
+            return Ok(Step::next(Next::Error(LOCKED.into())));
+        }
         if new_password != confirm {
             return self.screen(
                 tenant,
@@ -466,6 +507,12 @@ impl App {
                 },
             );
         }
+        if !self
+            .consume_flow(tenant.id, &flow, "change-password")
+            .await?
+        {
+            return Ok(Step::next(Next::Error(USED_FORM.into())));
+        }
         let hash = self.passwords.hash(new_password).await?;
         let audit = crate::Context {
             actor: crate::Actor::User {
@@ -482,10 +529,19 @@ impl App {
             "Update",
         )
         .target_user(user.id, &user.user_principal_name, &user.display_name);
+        let now = self.clock.now();
         self.store
-            .set_password(tenant.id, user.id, &hash, false, self.clock.now(), &audit)
+            .set_password(tenant.id, user.id, &hash, false, now, &audit)
             .await?;
-        self.finish_password(tenant, flow, &user, browser).await
+        self.store
+            .revoke_user_sessions(tenant.id, user.id, now)
+            .await?;
+        let user = User {
+            force_change_password_next_sign_in: false,
+            ..user
+        };
+        self.finish_password(tenant, flow, &user, browser, session_token)
+            .await
     }
 
     async fn finish_password(
@@ -494,7 +550,18 @@ impl App {
         flow: Flow,
         user: &User,
         browser: &Browser,
+        replaced: Option<&str>,
     ) -> Result<Step, AppError> {
+        // A fresh session each time credentials are entered (no fixation). A session the
+        // browser held for someone else ends; the same user's earlier session stays, so
+        // re-entering a password for one app does not revoke another app's refresh tokens.
+        if let Some((old, holder)) = self.session_from_cookie(tenant.id, replaced).await?
+            && holder.id != user.id
+        {
+            self.store
+                .revoke_session(tenant.id, old.id, self.clock.now())
+                .await?;
+        }
         let (session, cookie) = self.start_session(tenant, user, browser).await?;
         self.log_sign_in(
             tenant,
@@ -633,10 +700,19 @@ impl App {
                 .await?
                 .is_empty()
         {
-            return Ok(Step::next(Next::Error(format!(
+            let text = format!(
                 "AADSTS50105: Your administrator has configured the application {} to block users unless they are specifically granted access to it.",
                 app.display_name
-            ))));
+            );
+            // A silent request gets its answer at the redirect URI, never a page.
+            if flow.req.has_prompt(Prompt::None) {
+                return Ok(Step::next(error_response(
+                    &flow,
+                    "interaction_required",
+                    &text,
+                )));
+            }
+            return Ok(Step::next(Next::Error(text)));
         }
         let resolved = match self
             .resolve_scopes(tenant, app, sp, &flow.req.scopes, Some(user))
@@ -660,6 +736,13 @@ impl App {
                     "consent_required",
                     "AADSTS65001: The user or administrator has not consented to use the application.",
                 )));
+            }
+            let needs_admin = items.iter().any(|i| i.admin_only);
+            if needs_admin && !self.may_consent_for_organization(tenant, user).await? {
+                return Ok(Step::next(Next::Error(format!(
+                    "Need admin approval: '{}' needs permission to access resources in your organization that only an admin can grant. Ask an admin to grant permission to this app before you can use it.",
+                    app.display_name
+                ))));
             }
             let for_organization = items.iter().any(|i| i.admin_only)
                 && self.may_consent_for_organization(tenant, user).await?;

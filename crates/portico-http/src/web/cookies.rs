@@ -7,13 +7,22 @@ use cookie::{Cookie, SameSite};
 use portico_domain::TenantId;
 use time::OffsetDateTime;
 
-/// The CSRF cookie.
-pub const CSRF: &str = "portico_csrf";
-
-/// The session cookie of a tenant.
+/// The CSRF cookie. Over https it carries the `__Host-` prefix, so no other host (a
+/// sibling subdomain) can set it for Portico's origin.
 #[must_use]
-pub fn session_name(tenant: TenantId) -> String {
-    format!("portico_session_{}", tenant.0.simple())
+pub fn csrf_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-portico_csrf"
+    } else {
+        "portico_csrf"
+    }
+}
+
+/// The session cookie of a tenant (`__Host-` prefixed over https).
+#[must_use]
+pub fn session_name(tenant: TenantId, secure: bool) -> String {
+    let prefix = if secure { "__Host-" } else { "" };
+    format!("{prefix}portico_session_{}", tenant.0.simple())
 }
 
 /// The value of cookie `name`, if the request carries it (the first one, if several).
@@ -102,9 +111,10 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("x=1; portico_csrf=abc"),
         );
-        assert_eq!(read(&h, CSRF).as_deref(), Some("abc"));
+        assert_eq!(read(&h, csrf_name(false)).as_deref(), Some("abc"));
+        assert_eq!(csrf_name(true), "__Host-portico_csrf");
         assert_eq!(read(&h, "missing"), None);
         h.insert(header::COOKIE, HeaderValue::from_static("garbage;;=;"));
-        assert_eq!(read(&h, CSRF), None);
+        assert_eq!(read(&h, csrf_name(false)), None);
     }
 }

@@ -83,7 +83,7 @@ async fn logout(
             form.get("csrf_token").map_or("", String::as_str),
         );
     let params = to_params(&form);
-    let name = cookies::session_name(tenant.id);
+    let name = cookies::session_name(tenant.id, v.secure);
     let session = cookies::read(headers, &name);
     let step = match state
         .app
@@ -144,6 +144,6 @@ async fn logout(
             res
         }
     };
-    super::attach(&mut res, v.new_csrf.clone());
+    super::finish(&mut res, &v);
     res
 }

@@ -55,11 +55,11 @@ pub(crate) fn secure(state: &AppState) -> bool {
 /// Builds the browser context; a browser without a CSRF cookie is given one.
 pub(crate) fn visit(state: &AppState, headers: &HeaderMap, addr: ClientAddr) -> Visit {
     let secure = secure(state);
-    let (csrf_cookie, new_csrf) = match cookies::read(headers, cookies::CSRF) {
+    let (csrf_cookie, new_csrf) = match cookies::read(headers, cookies::csrf_name(secure)) {
         Some(c) => (c, None),
         None => {
             let c = portico_crypto::secret::random_token(32);
-            let h = cookies::set(cookies::CSRF, &c, None, secure);
+            let h = cookies::set(cookies::csrf_name(secure), &c, None, secure);
             (c, h)
         }
     };
@@ -70,7 +70,7 @@ pub(crate) fn visit(state: &AppState, headers: &HeaderMap, addr: ClientAddr) -> 
         .map_or_else(CorrelationId::new, CorrelationId);
     Visit {
         browser: Browser {
-            ip: addr.0.map(|a| a.ip().to_string()),
+            ip: client_ip(headers, addr, state.trusted_proxy_hops),
             user_agent: headers
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
@@ -81,6 +81,31 @@ pub(crate) fn visit(state: &AppState, headers: &HeaderMap, addr: ClientAddr) -> 
         new_csrf,
         secure,
     }
+}
+
+/// The client's address: the socket's, or with `hops` trusted proxies in front, the entry of
+/// `X-Forwarded-For` the outermost trusted proxy appended (entries further left are
+/// client-supplied and not trusted).
+fn client_ip(headers: &HeaderMap, addr: ClientAddr, hops: u8) -> Option<String> {
+    let socket = addr.0.map(|a| a.ip().to_string());
+    if hops == 0 {
+        return socket;
+    }
+    let chain: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    chain
+        .len()
+        .checked_sub(usize::from(hops))
+        .and_then(|i| chain.get(i))
+        .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+        .map(|ip| ip.to_string())
+        .or(socket)
 }
 
 /// Parses a query string or form body into single-valued parameters. Repeated parameters
@@ -129,9 +154,21 @@ pub(crate) fn error_page(
         corr.as_deref(),
     );
     if let Some(v) = visit {
-        attach(&mut res, v.new_csrf.clone());
+        finish(&mut res, v);
     }
     res
+}
+
+/// Adds what every page response for this visit carries: a new CSRF cookie, and HSTS over
+/// https.
+pub(crate) fn finish(res: &mut Response, v: &Visit) {
+    attach(res, v.new_csrf.clone());
+    if v.secure {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
 }
 
 pub(crate) fn attach(res: &mut Response, cookie: Option<HeaderValue>) {
@@ -151,5 +188,39 @@ pub(crate) async fn page_tenant(
         Ok(_) => Err((StatusCode::BAD_REQUEST, "Sign-in through 'common' or 'organizations' is not supported yet: use the tenant id or one of its domains in the address.".into())),
         Err(e) if e.error == "invalid_tenant" => Err((StatusCode::BAD_REQUEST, e.description)),
         Err(e) => Err((e.status, "The service is temporarily unavailable. Try again in a few minutes.".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_is_trusted_only_as_far_as_the_proxies() {
+        let addr = ClientAddr(Some("10.0.0.1:5000".parse().unwrap()));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.7"),
+        );
+        assert_eq!(
+            client_ip(&h, addr, 0).as_deref(),
+            Some("10.0.0.1"),
+            "no proxies: the socket"
+        );
+        assert_eq!(
+            client_ip(&h, addr, 1).as_deref(),
+            Some("203.0.113.7"),
+            "what our proxy saw"
+        );
+        assert_eq!(client_ip(&h, addr, 2).as_deref(), Some("6.6.6.6"));
+        assert_eq!(
+            client_ip(&h, addr, 3).as_deref(),
+            Some("10.0.0.1"),
+            "too short a chain"
+        );
+        h.insert("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
+        assert_eq!(client_ip(&h, addr, 1).as_deref(), Some("10.0.0.1"));
+        assert_eq!(client_ip(&HeaderMap::new(), ClientAddr(None), 1), None);
     }
 }

@@ -84,7 +84,7 @@ async fn authorize(
         Ok(p) => to_params(p),
         Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
     };
-    let session = cookies::read(headers, &cookies::session_name(tenant.id));
+    let session = cookies::read(headers, &cookies::session_name(tenant.id, v.secure));
     let step = state
         .app
         .authorize_request(&tenant, &params, &v.browser, session.as_deref())
@@ -130,7 +130,7 @@ pub async fn login_step(
             Some(&v),
         );
     }
-    let session = cookies::read(&headers, &cookies::session_name(tenant.id));
+    let session = cookies::read(&headers, &cookies::session_name(tenant.id, v.secure));
     let app = &state.app;
     let flow = field("flow");
     let step = match step.as_str() {
@@ -145,8 +145,14 @@ pub async fn login_step(
             .await
         }
         "password" => {
-            app.signin_password(&tenant, flow, field("password"), &v.browser)
-                .await
+            app.signin_password(
+                &tenant,
+                flow,
+                field("password"),
+                &v.browser,
+                session.as_deref(),
+            )
+            .await
         }
         "change-password" => {
             app.signin_change_password(
@@ -155,6 +161,7 @@ pub async fn login_step(
                 field("new_password"),
                 field("confirm_password"),
                 &v.browser,
+                session.as_deref(),
             )
             .await
         }
@@ -253,12 +260,12 @@ fn render(
         },
         Next::Error(m) => error_page(StatusCode::BAD_REQUEST, Some(tenant), m, None),
     };
-    super::attach(&mut res, v.new_csrf.clone());
+    super::finish(&mut res, v);
     if let Some(s) = &step.session {
         super::attach(
             &mut res,
             cookies::set(
-                &cookies::session_name(tenant.id),
+                &cookies::session_name(tenant.id, v.secure),
                 &s.token,
                 Some(s.expires_at),
                 v.secure,

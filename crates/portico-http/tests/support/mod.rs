@@ -41,6 +41,7 @@ pub(crate) fn state(store: Arc<dyn Store>) -> AppState {
             "test",
             store.backend().as_str(),
         )),
+        trusted_proxy_hops: 0,
     }
 }
 
