@@ -56,6 +56,7 @@ impl App {
         self.store
             .create_service_principal(tenant, &sp, &sp_audit)
             .await?;
+        self.caches.clear_directory();
         Ok((app, sp))
     }
 
@@ -113,6 +114,7 @@ impl App {
         self.store
             .add_application_secret(tenant, app.id, &stored, &audit)
             .await?;
+        self.caches.clear_directory();
         Ok((credential, secret))
     }
 
@@ -193,7 +195,7 @@ impl App {
         self.store
             .assign_app_role(tenant, &assignment, &audit)
             .await?;
-        self.caches.resources.clear();
+        self.caches.clear_directory();
         Ok(assignment)
     }
 }

@@ -55,6 +55,15 @@ impl<K: Eq + Hash, V> TtlCache<K, V> {
     }
 }
 
+impl Caches {
+    /// Forgets everything derived from directory data (after a local change).
+    pub fn clear_directory(&self) {
+        self.tenants.clear();
+        self.clients.clear();
+        self.resources.clear();
+    }
+}
+
 /// What a client credentials request for one resource resolves to.
 #[derive(Debug)]
 pub struct ResolvedResource {
@@ -64,9 +73,26 @@ pub struct ResolvedResource {
     pub roles: Vec<String>,
 }
 
+/// What client authentication on the token path reads: the client's secrets (hashes) and its
+/// service principal.
+#[derive(Debug)]
+pub struct ClientBundle {
+    /// Stored secrets of the application.
+    pub secrets: Vec<portico_store::StoredSecret>,
+    /// Its service principal in the tenant, if any.
+    pub service_principal: Option<portico_domain::application::ServicePrincipal>,
+}
+
 /// Every cache of the use-case layer.
 #[derive(Debug)]
 pub struct Caches {
+    /// Tenant path segment (lower-cased id or domain) → tenant. Only found tenants are kept.
+    pub tenants: TtlCache<String, portico_domain::tenant::Tenant>,
+    /// (tenant, client appId) → what client authentication needs. A secret that does not match
+    /// the cached ones is checked again against the store, so a new secret works at once; a
+    /// removed secret or a disabled client takes up to the TTL to stop working on other
+    /// replicas (locally the cache is cleared).
+    pub clients: TtlCache<(portico_domain::TenantId, portico_domain::AppId), ClientBundle>,
     /// (tenant, client service principal, resource name as requested) → resolution.
     pub resources: TtlCache<
         (
@@ -81,6 +107,8 @@ pub struct Caches {
 impl Default for Caches {
     fn default() -> Self {
         Self {
+            tenants: TtlCache::new(RESOURCE_TTL),
+            clients: TtlCache::new(RESOURCE_TTL),
             resources: TtlCache::new(RESOURCE_TTL),
         }
     }

@@ -143,7 +143,9 @@ impl App {
                         .into(),
             });
         }
-        Ok(self.store.remove_domain(tenant, &name, &audit).await?)
+        self.store.remove_domain(tenant, &name, &audit).await?;
+        self.caches.clear_directory();
+        Ok(())
     }
 
     /// Makes a verified domain the default for new users.

@@ -66,14 +66,23 @@ impl App {
 
     /// Finds a tenant by GUID or by any of its verified domains.
     pub async fn resolve_tenant(&self, id_or_domain: &str) -> Result<Tenant, AppError> {
-        if let Ok(id) = id_or_domain.parse::<TenantId>() {
-            return Ok(self.store.get_tenant(id).await?);
+        let key = id_or_domain.to_ascii_lowercase();
+        if let Some(t) = self.caches.tenants.get(&key) {
+            return Ok(t.as_ref().clone());
         }
-        let domain = DomainName::parse("tenant", id_or_domain)?;
-        match self.store.find_tenant_by_domain(&domain).await {
-            Err(StoreError::NotFound(_)) => Err(AppError::NotFound("tenant")),
-            other => Ok(other?),
-        }
+        let found = if let Ok(id) = id_or_domain.parse::<TenantId>() {
+            self.store.get_tenant(id).await?
+        } else {
+            let domain = DomainName::parse("tenant", id_or_domain)?;
+            match self.store.find_tenant_by_domain(&domain).await {
+                Err(StoreError::NotFound(_)) => return Err(AppError::NotFound("tenant")),
+                other => other?,
+            }
+        };
+        self.caches
+            .tenants
+            .put(key, std::sync::Arc::new(found.clone()));
+        Ok(found)
     }
 
     /// Updates display name, branding and default language.
@@ -105,6 +114,7 @@ impl App {
         }
         let audit = op.audit.target("Tenant", t.id, Some(&t.display_name));
         self.store.update_tenant(&t, &audit).await?;
+        self.caches.clear_directory();
         Ok(t)
     }
 }

@@ -149,19 +149,16 @@ impl App {
             None => self.verify_client_secret(tenant, client).await?,
         };
         let now = self.clock.now();
-        let client_sp = match self
-            .store
-            .find_service_principal_by_app_id(tenant.id, client_app_id)
-            .await
-        {
-            Ok(sp) if sp.account_enabled => sp,
-            Ok(_) => {
+        let bundle = self.client_bundle(tenant, client_app_id, false).await?;
+        let client_sp = match bundle.service_principal.clone() {
+            Some(sp) if sp.account_enabled => sp,
+            Some(_) => {
                 return Err(TokenError::new(
                     C::UnauthorizedClient,
                     format!("Application '{client_app_id}' is disabled in this tenant."),
                 ));
             }
-            Err(portico_store::StoreError::NotFound(_)) => {
+            None => {
                 return Err(TokenError::new(
                     C::UnauthorizedClient,
                     format!(
@@ -169,7 +166,6 @@ impl App {
                     ),
                 ));
             }
-            Err(e) => return Err(AppError::from(e).into()),
         };
         let resource_name = parse_default_scope(scope)?;
         let cache_key = (tenant.id, client_sp.id, resource_name.to_owned());
@@ -216,6 +212,38 @@ impl App {
         })
     }
 
+    /// The client's secrets and service principal, from the cache unless `fresh`.
+    async fn client_bundle(
+        &self,
+        tenant: &Tenant,
+        app_id: AppId,
+        fresh: bool,
+    ) -> Result<std::sync::Arc<crate::caches::ClientBundle>, AppError> {
+        let key = (tenant.id, app_id);
+        if !fresh && let Some(b) = self.caches.clients.get(&key) {
+            return Ok(b);
+        }
+        let secrets = self
+            .store
+            .application_secrets_by_app_id(tenant.id, app_id)
+            .await?;
+        let service_principal = match self
+            .store
+            .find_service_principal_by_app_id(tenant.id, app_id)
+            .await
+        {
+            Ok(sp) => Some(sp),
+            Err(portico_store::StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let b = std::sync::Arc::new(crate::caches::ClientBundle {
+            secrets,
+            service_principal,
+        });
+        self.caches.clients.put(key, b.clone());
+        Ok(b)
+    }
+
     /// Checks a client secret (basic or post) and returns the authenticated client.
     pub(crate) async fn verify_client_secret(
         &self,
@@ -239,16 +267,16 @@ impl App {
             ));
         };
         let now = self.clock.now();
-        let secrets = self
-            .store
-            .application_secrets_by_app_id(tenant.id, client_app_id)
-            .await
-            .map_err(AppError::from)?;
-        let valid = secrets
-            .iter()
-            .filter(|s| s.credential.start_date_time <= now && now < s.credential.end_date_time)
-            .any(|s| self.keys.verify_secret(secret, &s.secret_hash));
-        if valid {
+        let matches = |b: &crate::caches::ClientBundle| {
+            b.secrets
+                .iter()
+                .filter(|s| s.credential.start_date_time <= now && now < s.credential.end_date_time)
+                .any(|s| self.keys.verify_secret(secret, &s.secret_hash))
+        };
+        // The cached secrets first; on a mismatch the store's (a secret added a moment ago).
+        if matches(&*self.client_bundle(tenant, client_app_id, false).await?)
+            || matches(&*self.client_bundle(tenant, client_app_id, true).await?)
+        {
             return Ok(client_app_id);
         }
         // Only the failure path pays for telling an unknown application from a bad secret.
