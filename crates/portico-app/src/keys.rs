@@ -22,6 +22,8 @@ pub const RETIRED_KEY_GRACE: time::Duration = time::Duration::hours(24);
 pub struct KeyRing {
     master: MasterKey,
     cache: RwLock<Option<Loaded>>,
+    /// The algorithm of keys created from now on (RS256 unless configured).
+    algorithm: Algorithm,
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +80,16 @@ impl KeyRing {
         Self {
             master,
             cache: RwLock::new(None),
+            algorithm: Algorithm::Rs256,
         }
+    }
+
+    /// New keys (the first one, and each rotation) use `alg`; existing keys keep theirs until
+    /// they are rotated out.
+    #[must_use]
+    pub fn with_algorithm(mut self, alg: Algorithm) -> Self {
+        self.algorithm = alg;
+        self
     }
 
     /// The master key's fingerprint (not secret).
@@ -233,7 +244,8 @@ impl App {
         now: OffsetDateTime,
         activates_at: OffsetDateTime,
     ) -> Result<StoredKey, AppError> {
-        let key = SigningKey::generate_rs256().map_err(|e| AppError::Internal(e.to_string()))?;
+        let key = SigningKey::generate(self.keys.algorithm)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let der = key
             .to_pkcs8()
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -299,6 +311,6 @@ impl App {
         let jwks = self.jwks().await.ok()?;
         let keys = jwks.get("keys")?.as_array()?;
         keys.iter()
-            .find_map(|k| portico_crypto::jws::verify_rs256(token, k).ok())
+            .find_map(|k| portico_crypto::jws::verify_jwt(token, k).ok())
     }
 }

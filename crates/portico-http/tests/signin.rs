@@ -50,7 +50,10 @@ struct Fixture {
 }
 
 async fn fixture(store: Arc<dyn Store>) -> Fixture {
-    let state = state(store);
+    fixture_with(state(store)).await
+}
+
+async fn fixture_with(state: AppState) -> Fixture {
     let app = &state.app;
     app.ensure_signing_key().await.unwrap();
     let ctx = Context::system("test");
@@ -1120,3 +1123,67 @@ portico_store::backend_tests!(
     userinfo_refuses_tokens_it_should_not_accept,
     form_post_answers_with_an_auto_submitting_form,
 );
+
+mod es256 {
+    use super::*;
+
+    async fn es256_keys_sign_user_and_app_tokens(store: Arc<dyn Store>) {
+        let mut st = state(store);
+        st.app.keys = Arc::new(
+            portico_app::keys::KeyRing::new(
+                portico_crypto::master::MasterKey::generate().unwrap().0,
+            )
+            .with_algorithm(portico_crypto::jws::Algorithm::Es256),
+        );
+        let f = fixture_with(st).await;
+        let (_, _, body) = call(
+            &f.router,
+            support::get(&format!(
+                "/{}/v2.0/.well-known/openid-configuration",
+                f.tenant.id
+            )),
+        )
+        .await;
+        let doc: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            doc["id_token_signing_alg_values_supported"],
+            serde_json::json!(["ES256"])
+        );
+        let mut b = Browser::new(&f, "192.0.2.80");
+        let p = sign_in(&mut b, &f, &f.native_id, NATIVE_CB).await;
+        let (status, t) = redeem_native(&f, &p["code"]).await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        let (_, _, jwks) = call(
+            &f.router,
+            support::get(&format!("/{}/discovery/v2.0/keys", f.tenant.id)),
+        )
+        .await;
+        let jwks: Value = serde_json::from_str(&jwks).unwrap();
+        let key = &jwks["keys"][0];
+        assert_eq!(key["kty"], "EC");
+        for jwt in [
+            t["id_token"].as_str().unwrap(),
+            t["access_token"].as_str().unwrap(),
+        ] {
+            let header: Value = serde_json::from_slice(
+                &URL_SAFE_NO_PAD
+                    .decode(jwt.split('.').next().unwrap())
+                    .unwrap(),
+            )
+            .unwrap();
+            assert_eq!(header["alg"], "ES256");
+            portico_crypto::jws::verify_jwt(jwt, key).unwrap();
+        }
+        // Userinfo verifies ES256 access tokens too.
+        let req = Request::get("/oidc/userinfo")
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", t["access_token"].as_str().unwrap()),
+            )
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(call(&f.router, req).await.0, StatusCode::OK);
+    }
+
+    portico_store::backend_tests!(es256_keys_sign_user_and_app_tokens);
+}

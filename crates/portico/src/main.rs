@@ -190,7 +190,9 @@ pub(crate) fn build_app(
         passwords: PasswordService::new(v.password_params, v.max_concurrent_hashes),
         dns,
         caches: Default::default(),
-        keys: Arc::new(portico_app::keys::KeyRing::new(master::load(v)?)),
+        keys: Arc::new(
+            portico_app::keys::KeyRing::new(master::load(v)?).with_algorithm(v.signing_algorithm),
+        ),
         config: AppConfig {
             tenant_domain_suffix: v.tenant_domain_suffix.clone(),
             public_url,

@@ -139,6 +139,9 @@ pub struct Settings {
     pub request_timeout_seconds: u64,
     /// How long shutdown waits for in-flight requests, seconds.
     pub shutdown_timeout_seconds: u64,
+    /// Algorithm of new token signing keys: RS256 (Entra's, the default) or ES256. Existing
+    /// keys keep theirs until `portico keys rotate`.
+    pub signing_algorithm: String,
     /// Reverse proxies in front of Portico that append to `X-Forwarded-For` (0: none, the
     /// socket address is the client's). Sign-in throttling counts by the client address.
     pub trusted_proxy_hops: u8,
@@ -164,6 +167,7 @@ impl Default for Settings {
             request_timeout_seconds: 30,
             shutdown_timeout_seconds: 20,
             trusted_proxy_hops: 0,
+            signing_algorithm: "RS256".into(),
         }
     }
 }
@@ -273,6 +277,7 @@ pub struct Validated {
     pub request_timeout: Duration,
     pub shutdown_timeout: Duration,
     pub trusted_proxy_hops: u8,
+    pub signing_algorithm: portico_crypto::jws::Algorithm,
 }
 
 impl Settings {
@@ -425,6 +430,13 @@ impl Settings {
                 self.request_timeout_seconds
             ));
         }
+        let signing_algorithm = portico_crypto::jws::Algorithm::parse(&self.signing_algorithm);
+        if signing_algorithm.is_none() {
+            errors.push(format!(
+                "signing_algorithm: must be RS256 or ES256, got '{}'",
+                self.signing_algorithm
+            ));
+        }
         if self.trusted_proxy_hops > 5 {
             errors.push(format!(
                 "trusted_proxy_hops: must be between 0 and 5, got {}",
@@ -460,6 +472,8 @@ impl Settings {
                 request_timeout: Duration::from_secs(self.request_timeout_seconds),
                 shutdown_timeout: Duration::from_secs(self.shutdown_timeout_seconds),
                 trusted_proxy_hops: self.trusted_proxy_hops,
+                signing_algorithm: signing_algorithm
+                    .unwrap_or(portico_crypto::jws::Algorithm::Rs256),
             }),
             _ => Err(errors),
         }

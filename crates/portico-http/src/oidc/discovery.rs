@@ -18,6 +18,26 @@ pub async fn openid_configuration(
 ) -> Result<Response, OAuthError> {
     let scope = TenantScope::resolve(&state, &segment).await?;
     let base = state.app.config.public_url.trim_end_matches('/');
+    // The algorithms of the published keys (RS256 unless ES256 keys were configured).
+    let jwks = state.app.jwks().await.map_err(OAuthError::from)?;
+    let mut algs: Vec<String> = jwks
+        .get("keys")
+        .and_then(serde_json::Value::as_array)
+        .map(|ks| {
+            ks.iter()
+                .filter_map(|k| {
+                    k.get("alg")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    algs.sort();
+    algs.dedup();
+    if algs.is_empty() {
+        algs.push("RS256".into());
+    }
     let path_tenant = match &scope {
         TenantScope::Tenant(t) => t.id.to_string(),
         TenantScope::Common => "common".to_owned(),
@@ -39,7 +59,7 @@ pub async fn openid_configuration(
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "name", "preferred_username", "email", "given_name", "family_name", "oid", "tid", "ver", "sid", "amr"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": algs,
         "subject_types_supported": ["pairwise"],
         "request_uri_parameter_supported": false,
         "cloud_instance_name": host_of(base),
