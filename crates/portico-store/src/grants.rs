@@ -125,6 +125,27 @@ pub(crate) fn permission_grant_from_row(r: &impl RowExt) -> Result<PermissionGra
     })
 }
 
+/// The SQL of one kind of single-use grant (codes, refresh tokens): `select` reads
+/// `family_id, grant_data, expires_at, used_at, revoked_at` by tenant ($1) and hash ($2);
+/// `spend` marks it used at $3 if it was not.
+pub(crate) struct Spendable {
+    pub(crate) select: &'static str,
+    pub(crate) spend: &'static str,
+    pub(crate) replay_reason: &'static str,
+}
+
+pub(crate) const CODES: Spendable = Spendable {
+    select: "SELECT c.family_id, c.grant_data, c.expires_at, c.redeemed_at AS used_at, f.revoked_at FROM authorization_codes c JOIN token_families f ON f.tenant_id = c.tenant_id AND f.id = c.family_id WHERE c.tenant_id = $1 AND c.code_hash = $2",
+    spend: "UPDATE authorization_codes SET redeemed_at = $3 WHERE tenant_id = $1 AND code_hash = $2 AND redeemed_at IS NULL",
+    replay_reason: "authorization code replayed",
+};
+
+pub(crate) const REFRESH_TOKENS: Spendable = Spendable {
+    select: "SELECT r.family_id, r.grant_data, r.expires_at, r.used_at, f.revoked_at FROM refresh_tokens r JOIN token_families f ON f.tenant_id = r.tenant_id AND f.id = r.family_id WHERE r.tenant_id = $1 AND r.token_hash = $2",
+    spend: "UPDATE refresh_tokens SET used_at = $3 WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL",
+    replay_reason: "refresh token replayed",
+};
+
 /// Decides a redemption from the row's state, inside the caller's transaction.
 pub(crate) fn judge(
     used: bool,
@@ -156,6 +177,45 @@ macro_rules! grant_store_impl {
                     .await?;
                 Ok(())
             }
+
+            async fn peek_spendable(&self, kind: &$crate::grants::Spendable, tenant: portico_domain::TenantId, hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
+                use $crate::row::RowExt as _;
+                let Some(row) = sqlx::query(kind.select).bind(tenant.0).bind(hash).fetch_optional(&self.pool).await? else {
+                    return Ok($crate::grants::Redemption::Unknown);
+                };
+                if let Some(verdict) = $crate::grants::judge(row.opt_ts("used_at")?.is_some(), row.opt_ts("revoked_at")?.is_some(), row.ts("expires_at")?, now) {
+                    return Ok(verdict);
+                }
+                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(row.uuid("family_id")?), grant: Box::new(row.json("grant_data")?) })
+            }
+
+            /// Spends a code or token in one transaction; a second use revokes its family.
+            async fn redeem_spendable(&self, kind: &$crate::grants::Spendable, tenant: portico_domain::TenantId, hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
+                use $crate::row::RowExt as _;
+                let mut tx = self.write_tx().await?;
+                let Some(row) = sqlx::query(kind.select).bind(tenant.0).bind(hash).fetch_optional(&mut *tx).await? else {
+                    return Ok($crate::grants::Redemption::Unknown);
+                };
+                let family = row.uuid("family_id")?;
+                let used = row.opt_ts("used_at")?.is_some();
+                if let Some(verdict) = $crate::grants::judge(used, row.opt_ts("revoked_at")?.is_some(), row.ts("expires_at")?, now) {
+                    if verdict == $crate::grants::Redemption::Replayed {
+                        Self::revoke_family(&mut tx, tenant, family, now, kind.replay_reason).await?;
+                        tx.commit().await?;
+                    }
+                    return Ok(verdict);
+                }
+                let n = sqlx::query(kind.spend).bind(tenant.0).bind(hash).bind($crate::ts::Ts(now)).execute(&mut *tx).await?.rows_affected();
+                if n != 1 {
+                    // Another request spent it between the read and the update.
+                    Self::revoke_family(&mut tx, tenant, family, now, kind.replay_reason).await?;
+                    tx.commit().await?;
+                    return Ok($crate::grants::Redemption::Replayed);
+                }
+                let grant = row.json("grant_data")?;
+                tx.commit().await?;
+                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(family), grant: Box::new(grant) })
+            }
         }
 
         #[async_trait::async_trait]
@@ -185,72 +245,19 @@ macro_rules! grant_store_impl {
             }
 
             async fn peek_authorization_code(&self, tenant: portico_domain::TenantId, code_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
-                use $crate::row::RowExt as _;
-                let Some(row) = sqlx::query("SELECT c.family_id, c.grant_data, c.expires_at, c.redeemed_at AS used_at, f.revoked_at FROM authorization_codes c JOIN token_families f ON f.tenant_id = c.tenant_id AND f.id = c.family_id WHERE c.tenant_id = $1 AND c.code_hash = $2")
-                    .bind(tenant.0)
-                    .bind(code_hash)
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok($crate::grants::Redemption::Unknown);
-                };
-                if let Some(verdict) = $crate::grants::judge(row.opt_ts("used_at")?.is_some(), row.opt_ts("revoked_at")?.is_some(), row.ts("expires_at")?, now) {
-                    return Ok(verdict);
-                }
-                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(row.uuid("family_id")?), grant: Box::new(row.json("grant_data")?) })
-            }
-
-            async fn peek_refresh_token(&self, tenant: portico_domain::TenantId, token_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
-                use $crate::row::RowExt as _;
-                let Some(row) = sqlx::query("SELECT r.family_id, r.grant_data, r.expires_at, r.used_at, f.revoked_at FROM refresh_tokens r JOIN token_families f ON f.tenant_id = r.tenant_id AND f.id = r.family_id WHERE r.tenant_id = $1 AND r.token_hash = $2")
-                    .bind(tenant.0)
-                    .bind(token_hash)
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok($crate::grants::Redemption::Unknown);
-                };
-                if let Some(verdict) = $crate::grants::judge(row.opt_ts("used_at")?.is_some(), row.opt_ts("revoked_at")?.is_some(), row.ts("expires_at")?, now) {
-                    return Ok(verdict);
-                }
-                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(row.uuid("family_id")?), grant: Box::new(row.json("grant_data")?) })
+                self.peek_spendable(&$crate::grants::CODES, tenant, code_hash, now).await
             }
 
             async fn redeem_authorization_code(&self, tenant: portico_domain::TenantId, code_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
-                use $crate::row::RowExt as _;
-                let mut tx = self.write_tx().await?;
-                let Some(row) = sqlx::query("SELECT c.family_id, c.grant_data, c.expires_at, c.redeemed_at, f.revoked_at FROM authorization_codes c JOIN token_families f ON f.tenant_id = c.tenant_id AND f.id = c.family_id WHERE c.tenant_id = $1 AND c.code_hash = $2")
-                    .bind(tenant.0)
-                    .bind(code_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                else {
-                    return Ok($crate::grants::Redemption::Unknown);
-                };
-                let family = row.uuid("family_id")?;
-                let used = row.opt_ts("redeemed_at")?.is_some();
-                if let Some(verdict) = $crate::grants::judge(used, row.opt_ts("revoked_at")?.is_some(), row.ts("expires_at")?, now) {
-                    if verdict == $crate::grants::Redemption::Replayed {
-                        Self::revoke_family(&mut tx, tenant, family, now, "authorization code replayed").await?;
-                        tx.commit().await?;
-                    }
-                    return Ok(verdict);
-                }
-                let n = sqlx::query("UPDATE authorization_codes SET redeemed_at = $3 WHERE tenant_id = $1 AND code_hash = $2 AND redeemed_at IS NULL")
-                    .bind(tenant.0)
-                    .bind(code_hash)
-                    .bind($crate::ts::Ts(now))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if n != 1 {
-                    Self::revoke_family(&mut tx, tenant, family, now, "authorization code replayed").await?;
-                    tx.commit().await?;
-                    return Ok($crate::grants::Redemption::Replayed);
-                }
-                let grant = row.json("grant_data")?;
-                tx.commit().await?;
-                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(family), grant: Box::new(grant) })
+                self.redeem_spendable(&$crate::grants::CODES, tenant, code_hash, now).await
+            }
+
+            async fn peek_refresh_token(&self, tenant: portico_domain::TenantId, token_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
+                self.peek_spendable(&$crate::grants::REFRESH_TOKENS, tenant, token_hash, now).await
+            }
+
+            async fn redeem_refresh_token(&self, tenant: portico_domain::TenantId, token_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
+                self.redeem_spendable(&$crate::grants::REFRESH_TOKENS, tenant, token_hash, now).await
             }
 
             async fn insert_refresh_token(&self, tenant: portico_domain::TenantId, token_hash: &str, family: portico_domain::TokenFamilyId, grant: &portico_domain::grant::AuthorizationGrant, now: time::OffsetDateTime, expires_at: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
@@ -274,43 +281,6 @@ macro_rules! grant_store_impl {
                     .await?;
                 tx.commit().await?;
                 Ok(())
-            }
-
-            async fn redeem_refresh_token(&self, tenant: portico_domain::TenantId, token_hash: &str, now: time::OffsetDateTime) -> Result<$crate::grants::Redemption, $crate::StoreError> {
-                use $crate::row::RowExt as _;
-                let mut tx = self.write_tx().await?;
-                let Some(row) = sqlx::query("SELECT r.family_id, r.grant_data, r.expires_at, r.used_at, f.revoked_at FROM refresh_tokens r JOIN token_families f ON f.tenant_id = r.tenant_id AND f.id = r.family_id WHERE r.tenant_id = $1 AND r.token_hash = $2")
-                    .bind(tenant.0)
-                    .bind(token_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                else {
-                    return Ok($crate::grants::Redemption::Unknown);
-                };
-                let family = row.uuid("family_id")?;
-                let used = row.opt_ts("used_at")?.is_some();
-                if let Some(verdict) = $crate::grants::judge(used, row.opt_ts("revoked_at")?.is_some(), row.ts("expires_at")?, now) {
-                    if verdict == $crate::grants::Redemption::Replayed {
-                        Self::revoke_family(&mut tx, tenant, family, now, "refresh token replayed").await?;
-                        tx.commit().await?;
-                    }
-                    return Ok(verdict);
-                }
-                let n = sqlx::query("UPDATE refresh_tokens SET used_at = $3 WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL")
-                    .bind(tenant.0)
-                    .bind(token_hash)
-                    .bind($crate::ts::Ts(now))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if n != 1 {
-                    Self::revoke_family(&mut tx, tenant, family, now, "refresh token replayed").await?;
-                    tx.commit().await?;
-                    return Ok($crate::grants::Redemption::Replayed);
-                }
-                let grant = row.json("grant_data")?;
-                tx.commit().await?;
-                Ok($crate::grants::Redemption::Redeemed { family: portico_domain::TokenFamilyId(family), grant: Box::new(grant) })
             }
 
             async fn permission_grants(&self, tenant: portico_domain::TenantId, client: portico_domain::ServicePrincipalId, resource: portico_domain::ServicePrincipalId, user: Option<portico_domain::UserId>) -> Result<Vec<portico_domain::grant::PermissionGrant>, $crate::StoreError> {
