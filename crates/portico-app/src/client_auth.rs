@@ -129,9 +129,15 @@ impl App {
             invalid_client("The client_assertion must name the application (client) id in 'sub', or the request must carry client_id.")
         })?;
         let now = self.clock.now();
+        // Certificates live with the registration, in the app's home tenant.
+        let home = match self.store.application_home(app_id).await {
+            Ok(h) => h,
+            Err(portico_store::StoreError::NotFound(_)) => tenant.id,
+            Err(e) => return Err(AppError::from(e).into()),
+        };
         let keys = self
             .store
-            .key_credentials_by_app_id(tenant.id, app_id)
+            .key_credentials_by_app_id(home, app_id)
             .await
             .map_err(AppError::from)?;
         if keys.is_empty() {

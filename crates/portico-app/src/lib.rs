@@ -14,6 +14,7 @@ pub mod error;
 pub mod groups;
 pub mod jobs;
 pub mod keys;
+pub mod multitenant;
 pub mod passwords;
 pub mod signin;
 pub mod tenants;

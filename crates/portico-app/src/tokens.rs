@@ -223,9 +223,16 @@ impl App {
         if !fresh && let Some(b) = self.caches.clients.get(&key) {
             return Ok(b);
         }
+        // Secrets live with the registration, in the app's home tenant (a multi-tenant app
+        // gets tokens in every tenant it has a service principal in).
+        let home = match self.store.application_home(app_id).await {
+            Ok(h) => h,
+            Err(portico_store::StoreError::NotFound(_)) => tenant.id,
+            Err(e) => return Err(e.into()),
+        };
         let secrets = self
             .store
-            .application_secrets_by_app_id(tenant.id, app_id)
+            .application_secrets_by_app_id(home, app_id)
             .await?;
         let service_principal = match self
             .store

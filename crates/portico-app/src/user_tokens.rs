@@ -53,6 +53,26 @@ pub struct CodeParams<'a> {
     pub client_info: bool,
 }
 
+/// A new code or refresh token: random, prefixed with its tenant (`<tenant id, hex>.<random>`)
+/// so that the tenant-less `common` endpoint can route it. Only its keyed hash is stored.
+pub(crate) fn routed_token(tenant: TenantId, random_bytes: usize) -> String {
+    format!(
+        "{}.{}",
+        tenant.0.simple(),
+        portico_crypto::secret::random_token(random_bytes)
+    )
+}
+
+/// The tenant a code or refresh token belongs to (for `/common/oauth2/v2.0/token`).
+#[must_use]
+pub fn token_tenant(token: &str) -> Option<TenantId> {
+    let (prefix, rest) = token.split_once('.')?;
+    if prefix.len() != 32 || rest.is_empty() {
+        return None;
+    }
+    uuid::Uuid::try_parse(prefix).ok().map(TenantId)
+}
+
 /// `azpacr`: how the client authenticated (0 public, 1 secret, 2 certificate).
 fn auth_class(client: &ClientCredentials<'_>) -> &'static str {
     if client.client_assertion.is_some() {
@@ -107,22 +127,14 @@ impl App {
                 )
             })?,
         };
-        let app = match self
-            .store
-            .find_application_by_app_id(tenant.id, app_id)
-            .await
-        {
-            Ok(a) => a,
-            Err(StoreError::NotFound(_)) => {
-                return Err(TokenError::new(
-                    C::InvalidClient,
-                    format!(
-                        "AADSTS700016: Application with identifier '{app_id}' was not found in the directory '{}'.",
-                        tenant.display_name
-                    ),
-                ));
-            }
-            Err(e) => return Err(AppError::from(e).into()),
+        let Some(client_app) = self.client_in_tenant(tenant.id, app_id).await? else {
+            return Err(TokenError::new(
+                C::InvalidClient,
+                format!(
+                    "AADSTS700016: Application with identifier '{app_id}' was not found in the directory '{}'.",
+                    tenant.display_name
+                ),
+            ));
         };
         if let Some(secret) = client.client_secret {
             if secret.len() > MAX_PARAM {
@@ -132,9 +144,10 @@ impl App {
                 ));
             }
             let now = self.clock.now();
+            // Secrets live with the registration, in the app's home tenant.
             let secrets = self
                 .store
-                .application_secrets(tenant.id, app.id)
+                .application_secrets(client_app.home, client_app.app.id)
                 .await
                 .map_err(AppError::from)?;
             let ok = secrets
@@ -150,17 +163,14 @@ impl App {
                 ));
             }
         }
-        match self
-            .store
-            .find_service_principal_by_app_id(tenant.id, app_id)
-            .await
-        {
-            Ok(sp) if sp.account_enabled => Ok(app),
-            Ok(_) | Err(StoreError::NotFound(_)) => Err(TokenError::new(
+        match client_app.service_principal {
+            Some(sp) if sp.account_enabled => Ok(client_app.app),
+            _ => Err(TokenError::new(
                 C::UnauthorizedClient,
-                format!("AADSTS7000112: Application '{app_id}' is disabled in this tenant."),
+                format!(
+                    "AADSTS7000112: Application '{app_id}' is disabled in this tenant, or no user of it has signed in to it yet."
+                ),
             )),
-            Err(e) => Err(AppError::from(e).into()),
         }
     }
 
@@ -608,7 +618,7 @@ impl App {
             None
         };
         let refresh_token = if grant.offline() {
-            let token = portico_crypto::secret::random_token(48);
+            let token = routed_token(tenant.id, 48);
             match self
                 .store
                 .insert_refresh_token(

@@ -1187,3 +1187,174 @@ mod es256 {
 
     portico_store::backend_tests!(es256_keys_sign_user_and_app_tokens);
 }
+
+mod multi_tenant {
+    use super::*;
+
+    async fn common_endpoint_signs_users_of_other_tenants_into_multi_tenant_apps(
+        store: Arc<dyn Store>,
+    ) {
+        let f = fixture(store).await;
+        let ctx = Context::system("test");
+        let app = &f.state.app;
+        let vendor = app.create_tenant(&ctx, "Vendor").await.unwrap();
+        let cb = "http://localhost:7000/cb";
+        let uris = RedirectUris {
+            public_client: vec![cb.into()],
+            ..RedirectUris::default()
+        };
+        let (multi, _) = app
+            .register_application(
+                &ctx,
+                vendor.id,
+                NewApplication {
+                    display_name: "SaaS".into(),
+                    sign_in_audience: Some("AzureADMultipleOrgs".into()),
+                    redirect_uris: uris.clone(),
+                    ..NewApplication::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (single, _) = app
+            .register_application(
+                &ctx,
+                vendor.id,
+                NewApplication {
+                    display_name: "Internal".into(),
+                    redirect_uris: uris,
+                    ..NewApplication::default()
+                },
+            )
+            .await
+            .unwrap();
+        let authorize = |segment: &str, client: &str| {
+            let q = form_urlencoded::Serializer::new(String::new())
+                .append_pair("client_id", client)
+                .append_pair("redirect_uri", cb)
+                .append_pair("response_type", "code")
+                .append_pair("scope", "openid profile offline_access User.Read")
+                .append_pair("state", "mt")
+                .append_pair("code_challenge", &challenge(VERIFIER))
+                .append_pair("code_challenge_method", "S256")
+                .finish();
+            format!("/{segment}/oauth2/v2.0/authorize?{q}")
+        };
+        let mut b = Browser::new(&f, "192.0.2.90");
+        // A single-tenant app cannot use common; another tenant's single-tenant app is unknown here.
+        let (status, _, body) = b
+            .get(&authorize("common", &single.app_id.to_string()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("AADSTS50194"), "{body}");
+        let (status, _, body) = b
+            .get(&authorize(
+                &f.tenant.id.to_string(),
+                &single.app_id.to_string(),
+            ))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("AADSTS700016"), "{body}");
+        // Alice (Contoso) signs in to Vendor's multi-tenant app through common.
+        let (status, _, page) = b
+            .get(&authorize("organizations", &multi.app_id.to_string()))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(
+            page.contains("action=\"/organizations/login/username\""),
+            "{page}"
+        );
+        let (_, _, page) = b
+            .submit(&page, &[("username", "nobody@unknown.example")])
+            .await;
+        assert_eq!(
+            step_of(&page),
+            "username",
+            "unknown domains stay on the username page"
+        );
+        let (_, _, page) = b.submit(&page, &[("username", &f.upn)]).await;
+        assert_eq!(step_of(&page), "password", "{page}");
+        assert!(page.contains(&format!("action=\"/{}/login/password\"", f.tenant.id)));
+        let (_, _, page) = b.submit(&page, &[("password", PASSWORD)]).await;
+        assert_eq!(step_of(&page), "consent", "{page}");
+        let (status, headers, _) = b.submit(&page, &[("consent", "accept")]).await;
+        assert_eq!(status, StatusCode::FOUND);
+        let code = redirect_params(&headers)["code"].clone();
+        assert!(code.starts_with(&f.tenant.id.0.simple().to_string()));
+        // The app now has a service principal in Contoso.
+        assert!(
+            app.store
+                .find_service_principal_by_app_id(f.tenant.id, multi.app_id)
+                .await
+                .is_ok()
+        );
+        let common_token = |form: Vec<(&'static str, String)>| {
+            let router = f.router.clone();
+            async move {
+                let body = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+                    .finish();
+                let req = Request::post("/common/oauth2/v2.0/token")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap();
+                let (status, _, body) = call(&router, req).await;
+                (status, serde_json::from_str::<Value>(&body).unwrap())
+            }
+        };
+        let (status, t) = common_token(vec![
+            ("grant_type", "authorization_code".into()),
+            ("client_id", multi.app_id.to_string()),
+            ("code", code),
+            ("redirect_uri", cb.into()),
+            ("code_verifier", VERIFIER.into()),
+        ])
+        .await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        let id = claims(t["id_token"].as_str().unwrap());
+        assert_eq!(
+            id["tid"],
+            f.tenant.id.to_string(),
+            "tokens come from the user's tenant"
+        );
+        assert_eq!(id["iss"], format!("http://127.0.0.1/{}/v2.0", f.tenant.id));
+        let (status, t2) = common_token(vec![
+            ("grant_type", "refresh_token".into()),
+            ("client_id", multi.app_id.to_string()),
+            (
+                "refresh_token",
+                t["refresh_token"].as_str().unwrap().to_owned(),
+            ),
+        ])
+        .await;
+        assert_eq!(status, StatusCode::OK, "{t2}");
+        // SSO through common with Contoso's session.
+        let (status, headers, _) = b.get(&authorize("common", &multi.app_id.to_string())).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert!(redirect_params(&headers).contains_key("code"));
+        // Client credentials and garbage need a tenant.
+        let (status, e) = common_token(vec![
+            ("grant_type", "client_credentials".into()),
+            ("client_id", multi.app_id.to_string()),
+            ("client_secret", "x".into()),
+            ("scope", "https://graph.microsoft.com/.default".into()),
+        ])
+        .await;
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_request"))
+        );
+        let (_, e) = common_token(vec![
+            ("grant_type", "authorization_code".into()),
+            ("client_id", multi.app_id.to_string()),
+            ("code", format!("{}.x", uuid::Uuid::new_v4().simple())),
+            ("redirect_uri", cb.into()),
+        ])
+        .await;
+        assert_eq!(e["error"], "invalid_grant", "{e}");
+    }
+
+    portico_store::backend_tests!(
+        common_endpoint_signs_users_of_other_tenants_into_multi_tenant_apps
+    );
+}

@@ -41,6 +41,9 @@ pub trait ApplicationStore: Send + Sync {
         tenant: TenantId,
         app_id: AppId,
     ) -> Result<Application, StoreError>;
+    /// The tenant an application is registered in (appIds are unique across tenants). Not
+    /// tenant-scoped by nature: a multi-tenant app signs in users of other tenants.
+    async fn application_home(&self, app_id: AppId) -> Result<TenantId, StoreError>;
     /// Finds the application with this identifier URI (exact match).
     async fn find_application_by_identifier_uri(
         &self,
@@ -289,6 +292,14 @@ macro_rules! application_store_impl {
                     .fetch_optional(&self.pool)
                     .await?;
                 self.load_application(tenant, row).await
+            }
+
+            async fn application_home(&self, app_id: portico_domain::AppId) -> Result<portico_domain::TenantId, $crate::StoreError> {
+                let row: Option<(uuid::Uuid,)> = sqlx::query_as("SELECT tenant_id FROM applications WHERE app_id = $1")
+                    .bind(app_id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| portico_domain::TenantId(r.0)).ok_or($crate::StoreError::NotFound("application"))
             }
 
             async fn find_application_by_identifier_uri(&self, tenant: portico_domain::TenantId, uri: &str) -> Result<portico_domain::application::Application, $crate::StoreError> {

@@ -937,6 +937,11 @@ pub async fn applications_secrets_and_service_principals(store: Arc<dyn Store>) 
         store.get_application(other.id, app.id).await,
         Err(StoreError::NotFound("application"))
     ));
+    assert_eq!(store.application_home(app.app_id).await.unwrap(), t.id);
+    assert!(matches!(
+        store.application_home(AppId::new()).await,
+        Err(StoreError::NotFound(_))
+    ));
     assert_eq!(
         store
             .find_application_by_app_id(t.id, app.app_id)

@@ -511,6 +511,7 @@ pub async fn app_cmd(app: &App, cmd: AppCommand) -> Result<(), CliError> {
             name,
             redirect_uris,
             public_client,
+            multi_tenant,
             graph_permissions,
             scopes,
             identifier_uris,
@@ -555,6 +556,7 @@ pub async fn app_cmd(app: &App, cmd: AppCommand) -> Result<(), CliError> {
             };
             let new = portico_domain::application::NewApplication {
                 display_name: name,
+                sign_in_audience: multi_tenant.then(|| "AzureADMultipleOrgs".to_owned()),
                 redirect_uris: redirect,
                 identifier_uris,
                 app_roles: roles,

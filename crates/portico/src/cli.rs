@@ -102,6 +102,10 @@ pub enum AppCommand {
         /// required and no client secret is created.
         #[arg(long)]
         public_client: bool,
+        /// Multi-tenant (`AzureADMultipleOrgs`): users of any tenant may sign in to it, through
+        /// their own tenant's endpoints or `common`/`organizations`.
+        #[arg(long)]
+        multi_tenant: bool,
         /// A Microsoft Graph application permission to grant with admin consent, e.g.
         /// User.ReadWrite.All (repeatable).
         #[arg(long = "graph-permission")]

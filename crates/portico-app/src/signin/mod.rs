@@ -7,6 +7,7 @@
 //! replica can continue it and no half-finished sign-in is stored. Once the password is
 //! checked, a server-side session exists and the state only names the user.
 
+mod common;
 mod consent;
 mod flow;
 mod lockout;
@@ -91,6 +92,9 @@ pub enum Page {
 /// A sign-in page and the sealed state its form posts back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screen {
+    /// The tenant the sign-in runs in; `None` before home realm discovery on the `common` and
+    /// `organizations` endpoints.
+    pub tenant: Option<portico_domain::TenantId>,
     /// The tenant's display name (or branding name).
     pub tenant_name: String,
     /// Sealed flow state for the form.
@@ -125,6 +129,8 @@ pub enum Next {
 /// A session the edge must set as a cookie.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
+    /// Whose session (the cookie is per tenant).
+    pub tenant: portico_domain::TenantId,
     /// The cookie value (random; only its hash is stored).
     pub token: String,
     /// When it ends.

@@ -39,6 +39,7 @@ impl App {
             .create_session(tenant.id, &session, &self.keys.hash_secret(&token))
             .await?;
         let cookie = NewSession {
+            tenant: tenant.id,
             token,
             expires_at: session.expires_at,
         };

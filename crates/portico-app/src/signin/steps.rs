@@ -19,10 +19,10 @@ const WRONG_PASSWORD: &str = "Your account or password is incorrect. If you don'
 const LOCKED: &str = "Your account is temporarily locked to prevent unauthorized use. Try again later, and if you still have trouble, contact your admin.";
 const USED_FORM: &str =
     "This sign-in page was already used. Go back to the application and sign in again.";
-const UNKNOWN_USER: &str =
+pub(super) const UNKNOWN_USER: &str =
     "We couldn't find an account with that username. Check it and try again, or ask your admin.";
 
-fn error_response(flow: &Flow, error: &str, description: &str) -> Next {
+pub(super) fn error_response(flow: &Flow, error: &str, description: &str) -> Next {
     let mut params = vec![
         ("error".to_owned(), error.to_owned()),
         ("error_description".to_owned(), description.to_owned()),
@@ -37,9 +37,40 @@ fn error_response(flow: &Flow, error: &str, description: &str) -> Next {
     })
 }
 
+/// Validates the request against the client's registration; the error is what to answer.
+pub(super) fn validated(
+    params: &AuthorizeParams,
+    app: &Application,
+) -> Result<super::request::AuthorizeRequest, Box<Step>> {
+    match request::validate(params, app) {
+        Ok(r) => Ok(r),
+        Err(RequestError::Page(m)) => Err(Box::new(Step::next(Next::Error(m)))),
+        Err(RequestError::Redirect {
+            redirect_uri,
+            mode,
+            state,
+            error,
+        }) => {
+            let mut p = vec![
+                ("error".to_owned(), error.error.to_owned()),
+                ("error_description".to_owned(), error.description),
+            ];
+            if let Some(s) = state {
+                p.push(("state".into(), s));
+            }
+            Err(Box::new(Step::next(Next::Respond(AuthResponse {
+                redirect_uri,
+                mode,
+                params: p,
+            }))))
+        }
+    }
+}
+
 impl App {
     fn screen(&self, tenant: &Tenant, flow: &Flow, page: Page) -> Result<Step, AppError> {
         Ok(Step::next(Next::Show(Screen {
+            tenant: Some(tenant.id),
             tenant_name: tenant
                 .branding
                 .name
@@ -50,30 +81,36 @@ impl App {
         })))
     }
 
+    /// The client as this tenant sees it (see `multitenant`), with its service principal.
+    /// With `provision` (the user has authenticated) a multi-tenant app gets one in this
+    /// tenant if it has none; without, a transient stand-in (enabled, stored nowhere) serves the
+    /// checks made before sign-in, so that nobody can create service principals by visiting
+    /// authorization URLs.
     async fn client_application(
         &self,
         tenant: &Tenant,
         app_id: portico_domain::AppId,
+        provision: bool,
     ) -> Result<Option<(Application, portico_domain::application::ServicePrincipal)>, AppError>
     {
-        let app = match self
-            .store
-            .find_application_by_app_id(tenant.id, app_id)
-            .await
-        {
-            Ok(a) => a,
-            Err(StoreError::NotFound(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        let Some(client) = self.client_in_tenant(tenant.id, app_id).await? else {
+            return Ok(None);
         };
-        match self
-            .store
-            .find_service_principal_by_app_id(tenant.id, app_id)
-            .await
-        {
-            Ok(sp) => Ok(Some((app, sp))),
-            Err(StoreError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        let sp = match (&client.service_principal, provision) {
+            (Some(sp), _) => sp.clone(),
+            (None, true) => self.provision_service_principal(tenant, &client).await?,
+            (None, false) => portico_domain::application::ServicePrincipal {
+                id: portico_domain::ServicePrincipalId::new(),
+                app_id,
+                display_name: client.app.display_name.clone(),
+                account_enabled: true,
+                app_role_assignment_required: false,
+                service_principal_type: "Application".into(),
+                app_owner_organization_id: client.home,
+                created_date_time: self.clock.now(),
+            },
+        };
+        Ok(Some((client.app, sp)))
     }
 
     /// `GET|POST /authorize`: validates the request and signs in with the session, or shows
@@ -92,34 +129,15 @@ impl App {
                 return Ok(Step::next(Next::Error("Invalid request.".into())));
             }
         };
-        let Some((app, sp)) = self.client_application(tenant, client_id).await? else {
+        let Some((app, sp)) = self.client_application(tenant, client_id, false).await? else {
             return Ok(Step::next(Next::Error(format!(
                 "AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{}'. The application may not have been installed by the administrator of the tenant, or you may have sent your sign-in request to the wrong tenant.",
                 tenant.display_name
             ))));
         };
-        let req = match request::validate(params, &app) {
+        let req = match validated(params, &app) {
             Ok(r) => r,
-            Err(RequestError::Page(m)) => return Ok(Step::next(Next::Error(m))),
-            Err(RequestError::Redirect {
-                redirect_uri,
-                mode,
-                state,
-                error,
-            }) => {
-                let mut p = vec![
-                    ("error".to_owned(), error.error.to_owned()),
-                    ("error_description".to_owned(), error.description),
-                ];
-                if let Some(s) = state {
-                    p.push(("state".into(), s));
-                }
-                return Ok(Step::next(Next::Respond(AuthResponse {
-                    redirect_uri,
-                    mode,
-                    params: p,
-                })));
-            }
+            Err(step) => return Ok(*step),
         };
         let mut flow = self.new_flow(req, browser);
         if !sp.account_enabled {
@@ -262,7 +280,7 @@ impl App {
                         .max_age
                         .is_none_or(|m| (self.clock.now() - session.auth_time).whole_seconds() <= m)
                     && let Some((app, _)) = self
-                        .client_application(tenant, flow.req.client_app_id)
+                        .client_application(tenant, flow.req.client_app_id, true)
                         .await?
                 {
                     flow.user = Some(user.id);
@@ -575,7 +593,7 @@ impl App {
         )
         .await?;
         let Some((app, _)) = self
-            .client_application(tenant, flow.req.client_app_id)
+            .client_application(tenant, flow.req.client_app_id, true)
             .await?
         else {
             return Ok(Step {
@@ -614,7 +632,7 @@ impl App {
             return Ok(Step::next(Next::Error("You signed in as someone else in another window. Go back to the application and sign in again.".into())));
         }
         let Some((app, sp)) = self
-            .client_application(tenant, flow.req.client_app_id)
+            .client_application(tenant, flow.req.client_app_id, true)
             .await?
         else {
             return Ok(Step::next(Next::Error(
@@ -678,20 +696,16 @@ impl App {
         session: &Session,
         _browser: &Browser,
     ) -> Result<Step, AppError> {
-        let sp = match self
-            .store
-            .find_service_principal_by_app_id(tenant.id, app.app_id)
-            .await
-        {
-            Ok(sp) if sp.account_enabled => sp,
-            Ok(_) | Err(StoreError::NotFound(_)) => {
+        let sp = match self.client_application(tenant, app.app_id, true).await {
+            Ok(Some((_, sp))) if sp.account_enabled => sp,
+            Ok(_) => {
                 return Ok(Step::next(error_response(
                     &flow,
                     "unauthorized_client",
                     &format!("AADSTS7000112: Application '{}' is disabled.", app.app_id),
                 )));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         if sp.app_role_assignment_required
             && self
@@ -785,7 +799,7 @@ impl App {
             auth_time: session.auth_time.unix_timestamp(),
             amr: session.auth_methods.clone(),
         };
-        let code = portico_crypto::secret::random_token(32);
+        let code = crate::user_tokens::routed_token(tenant.id, 32);
         self.store
             .insert_authorization_code(
                 tenant.id,

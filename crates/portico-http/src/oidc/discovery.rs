@@ -68,9 +68,7 @@ pub async fn openid_configuration(
     if let (TenantScope::Tenant(t), Some(map)) = (&scope, doc.as_object_mut()) {
         map.insert("tenant_id".into(), json!(t.id.to_string()));
     } else if let Some(map) = doc.as_object_mut() {
-        // Browser sign-in through common/organizations is not served yet: advertise only
-        // what works there.
-        map.remove("authorization_endpoint");
+        // Signing out needs the tenant (sessions are per tenant).
         map.remove("end_session_endpoint");
     }
     Ok(([(header::CACHE_CONTROL, CACHE)], axum::Json(doc)).into_response())

@@ -167,11 +167,33 @@ async fn issue(
         }
     };
     let scope = TenantScope::resolve(state, segment).await?;
-    let TenantScope::Tenant(tenant) = scope else {
-        return Err(oauth(
-            C::InvalidRequest,
-            "Tokens need a tenant-specific endpoint: use the tenant id or domain instead of 'common' or 'organizations'.",
-        ));
+    let tenant = match scope {
+        TenantScope::Tenant(t) => t,
+        // `common` / `organizations`: a code or refresh token names its tenant.
+        TenantScope::Common | TenantScope::Organizations => {
+            let presented = match params.get("grant_type").map(String::as_str) {
+                Some("authorization_code") => params.get("code"),
+                Some("refresh_token") => params.get("refresh_token"),
+                _ => None,
+            };
+            let routed = presented.and_then(|t| portico_app::user_tokens::token_tenant(t));
+            let Some(tenant_id) = routed else {
+                return Err(oauth(
+                    C::InvalidRequest,
+                    "Tokens need a tenant-specific endpoint: use the tenant id or domain instead of 'common' or 'organizations' (only codes and refresh tokens are accepted there).",
+                ));
+            };
+            match state.app.resolve_tenant(&tenant_id.to_string()).await {
+                Ok(t) => Box::new(t),
+                Err(portico_app::AppError::NotFound(_)) => {
+                    return Err(oauth(
+                        C::InvalidGrant,
+                        "AADSTS70000: The provided code or refresh token is not valid.",
+                    ));
+                }
+                Err(e) => return Err(OAuthError::from(e)),
+            }
+        }
     };
     let client = ClientCredentials {
         client_id,

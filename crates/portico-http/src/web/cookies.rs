@@ -25,6 +25,30 @@ pub fn session_name(tenant: TenantId, secure: bool) -> String {
     format!("{prefix}portico_session_{}", tenant.0.simple())
 }
 
+/// Every tenant session cookie the request carries, by tenant.
+#[must_use]
+pub fn sessions(headers: &HeaderMap, secure: bool) -> Vec<(TenantId, String)> {
+    let prefix = if secure {
+        "__Host-portico_session_"
+    } else {
+        "portico_session_"
+    };
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .filter_map(|c| {
+            let id = c.name().strip_prefix(prefix)?;
+            let tenant = uuid::Uuid::try_parse(id).ok()?;
+            (!c.value().is_empty() && c.value().len() <= 256)
+                .then(|| (TenantId(tenant), c.value().to_owned()))
+        })
+        .take(16)
+        .collect()
+}
+
 /// The value of cookie `name`, if the request carries it (the first one, if several).
 #[must_use]
 pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {

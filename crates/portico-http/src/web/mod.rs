@@ -183,11 +183,26 @@ pub(crate) async fn page_tenant(
     state: &AppState,
     segment: &str,
 ) -> Result<Tenant, (StatusCode, String)> {
+    match page_scope(state, segment).await? {
+        Some(t) => Ok(t),
+        None => Err((StatusCode::BAD_REQUEST, "Signing out through 'common' or 'organizations' is not supported: use the tenant id or one of its domains in the address.".into())),
+    }
+}
+
+/// Resolves the `{tenant}` segment of a page: a tenant, or `None` for `common` and
+/// `organizations` (the tenant is then found from the username).
+pub(crate) async fn page_scope(
+    state: &AppState,
+    segment: &str,
+) -> Result<Option<Tenant>, (StatusCode, String)> {
     match crate::oidc::tenant::TenantScope::resolve(state, segment).await {
-        Ok(crate::oidc::tenant::TenantScope::Tenant(t)) => Ok(*t),
-        Ok(_) => Err((StatusCode::BAD_REQUEST, "Sign-in through 'common' or 'organizations' is not supported yet: use the tenant id or one of its domains in the address.".into())),
+        Ok(crate::oidc::tenant::TenantScope::Tenant(t)) => Ok(Some(*t)),
+        Ok(_) => Ok(None),
         Err(e) if e.error == "invalid_tenant" => Err((StatusCode::BAD_REQUEST, e.description)),
-        Err(e) => Err((e.status, "The service is temporarily unavailable. Try again in a few minutes.".into())),
+        Err(e) => Err((
+            e.status,
+            "The service is temporarily unavailable. Try again in a few minutes.".into(),
+        )),
     }
 }
 

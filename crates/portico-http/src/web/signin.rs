@@ -76,20 +76,31 @@ async fn authorize(
     addr: ClientAddr,
 ) -> Response {
     let v = visit(state, headers, addr);
-    let tenant = match super::page_tenant(state, segment).await {
+    let tenant = match super::page_scope(state, segment).await {
         Ok(t) => t,
         Err((status, m)) => return error_page(status, None, &m, Some(&v)),
     };
     let params = match super::single_params(raw) {
         Ok(p) => to_params(p),
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(m) => return error_page(StatusCode::BAD_REQUEST, tenant.as_ref(), &m, Some(&v)),
     };
-    let session = cookies::read(headers, &cookies::session_name(tenant.id, v.secure));
-    let step = state
-        .app
-        .authorize_request(&tenant, &params, &v.browser, session.as_deref())
-        .await;
-    render(state, &tenant, segment, &v, step)
+    let step = match &tenant {
+        Some(tenant) => {
+            let session = cookies::read(headers, &cookies::session_name(tenant.id, v.secure));
+            state
+                .app
+                .authorize_request(tenant, &params, &v.browser, session.as_deref())
+                .await
+        }
+        None => {
+            let sessions = cookies::sessions(headers, v.secure);
+            state
+                .app
+                .authorize_request_common(&params, &v.browser, &sessions)
+                .await
+        }
+    };
+    render(state, tenant.as_ref(), segment, &v, step)
 }
 
 /// `POST /{tenant}/login/{step}`: a sign-in page's form.
@@ -101,21 +112,21 @@ pub async fn login_step(
     body: Bytes,
 ) -> Response {
     let v = visit(&state, &headers, addr);
-    let tenant = match super::page_tenant(&state, &segment).await {
+    let scope = match super::page_scope(&state, &segment).await {
         Ok(t) => t,
         Err((status, m)) => return error_page(status, None, &m, Some(&v)),
     };
     if body.len() > MAX_FORM || !super::is_form(&headers) {
         return error_page(
             StatusCode::BAD_REQUEST,
-            Some(&tenant),
+            scope.as_ref(),
             "The form could not be read. Go back to the application and sign in again.",
             Some(&v),
         );
     }
     let form = match super::single_params(&body) {
         Ok(f) => f,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(m) => return error_page(StatusCode::BAD_REQUEST, scope.as_ref(), &m, Some(&v)),
     };
     let field = |k: &str| form.get(k).map_or("", String::as_str);
     if v.new_csrf.is_some()
@@ -125,11 +136,28 @@ pub async fn login_step(
     {
         return error_page(
             StatusCode::BAD_REQUEST,
-            Some(&tenant),
+            scope.as_ref(),
             "Your browser's sign-in cookies are missing or this form has expired. Make sure cookies are allowed, go back to the application and sign in again.",
             Some(&v),
         );
     }
+    let Some(tenant) = scope else {
+        // Before home realm discovery only the username page exists.
+        if step != "username" {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                None,
+                "There is no such sign-in page.",
+                Some(&v),
+            );
+        }
+        let sessions = cookies::sessions(&headers, v.secure);
+        let step = state
+            .app
+            .signin_username_common(field("flow"), field("username"), &v.browser, &sessions)
+            .await;
+        return render(&state, None, &segment, &v, step);
+    };
     let session = cookies::read(&headers, &cookies::session_name(tenant.id, v.secure));
     let app = &state.app;
     let flow = field("flow");
@@ -192,12 +220,12 @@ pub async fn login_step(
             );
         }
     };
-    render(&state, &tenant, &segment, &v, step)
+    render(&state, Some(&tenant), &segment, &v, step)
 }
 
 fn render(
     state: &AppState,
-    tenant: &Tenant,
+    tenant: Option<&Tenant>,
     segment: &str,
     v: &Visit,
     step: Result<Step, AppError>,
@@ -208,7 +236,7 @@ fn render(
             tracing::warn!(error = %e, "sign-in step unavailable");
             return error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
-                Some(tenant),
+                tenant,
                 "The service is temporarily unavailable. Try again in a few minutes.",
                 Some(v),
             );
@@ -217,7 +245,7 @@ fn render(
             tracing::error!(error = %e, "sign-in step failed");
             return error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Some(tenant),
+                tenant,
                 "An internal error occurred. Try again; if it keeps happening, give your administrator the correlation id below.",
                 Some(v),
             );
@@ -225,7 +253,11 @@ fn render(
     };
     let mut res = match &step.next {
         Next::Show(screen) => {
-            let action_base = format!("/{segment}/login");
+            // After home realm discovery the forms post to the user's tenant.
+            let action_base = match screen.tenant {
+                Some(t) => format!("/{t}/login"),
+                None => format!("/{segment}/login"),
+            };
             pages::screen(
                 screen,
                 &action_base,
@@ -252,20 +284,20 @@ fn render(
                 }
                 Err(_) => error_page(
                     StatusCode::BAD_REQUEST,
-                    Some(tenant),
+                    tenant,
                     "The application's redirect URI is not a valid URL.",
                     Some(v),
                 ),
             },
         },
-        Next::Error(m) => error_page(StatusCode::BAD_REQUEST, Some(tenant), m, None),
+        Next::Error(m) => error_page(StatusCode::BAD_REQUEST, tenant, m, None),
     };
     super::finish(&mut res, v);
     if let Some(s) = &step.session {
         super::attach(
             &mut res,
             cookies::set(
-                &cookies::session_name(tenant.id, v.secure),
+                &cookies::session_name(s.tenant, v.secure),
                 &s.token,
                 Some(s.expires_at),
                 v.secure,
