@@ -140,10 +140,11 @@ class Forms(HTMLParser):
             self._form = None
 
 
-def sign_in(auth_uri, redirect_uri, username=None, password=None):
+def sign_in(auth_uri, redirect_uri, username=None, password=None, actions=None):
     """Answers Portico's pages (username, password, consent) until sent to redirect_uri.
 
-    Returns (the authorization response parameters, the list of page kinds seen)."""
+    Returns (the authorization response parameters, the list of page kinds seen). A list passed as
+    actions receives (page kind, path of the URL its form was sent to) for each page answered."""
     s = requests.Session()
     seen = []
     r = s.get(auth_uri, allow_redirects=False, timeout=30)
@@ -179,6 +180,8 @@ def sign_in(auth_uri, redirect_uri, username=None, password=None):
             if button.get("name"):
                 data[button["name"]] = button.get("value", "")
         action = urljoin(r.url, form["action"] or r.url)
+        if actions is not None:
+            actions.append((seen[-1], urlsplit(action).path))
         if form["method"] == "post":
             r = s.post(action, data=data, allow_redirects=False, timeout=30)
         else:
@@ -288,8 +291,63 @@ def test_public_client_auth_code_pkce_and_refresh(p):
     assert silent["access_token"] != result["access_token"]
 
 
+def test_multi_tenant_app_via_organizations(p):
+    # The app lives in the first tenant; its user is a member of another tenant (home realm discovery by domain).
+    other_id, other_domain = p.cli("tenant", "create", "Other").splitlines()[0].split("\t")[:2]
+    assert other_id != p.tenant_id
+    upn = f"alice@{other_domain}"
+    p.cli("user", "create", "--tenant", other_id, "--upn", upn, "--display-name", "Alice", "--password-stdin",
+          stdin=PASSWORD + "\n")
+    redirect_uri = f"http://localhost:{free_port()}/cb"
+    app = p.create_app("Multi-tenant desktop app", "--multi-tenant", "--public-client", "--redirect-uri", redirect_uri)
+    assert app["tenant"] == p.tenant_id, app  # registered in its home tenant, not the user's
+
+    config = requests.get(f"{p.url}/organizations/v2.0/.well-known/openid-configuration", timeout=30).json()
+    assert config["issuer"] == f"{p.url}/{{tenantid}}/v2.0", config  # Entra's template for common/organizations
+    assert "end_session_endpoint" not in config, config
+    assert config["token_endpoint"] == f"{p.url}/organizations/oauth2/v2.0/token", config
+
+    pca = msal.PublicClientApplication(app["appId"], authority=f"{p.url}/organizations", instance_discovery=False)
+    flow = pca.initiate_auth_code_flow(scopes=["User.Read"], redirect_uri=redirect_uri)
+    assert urlsplit(flow["auth_uri"]).path == "/organizations/oauth2/v2.0/authorize", flow["auth_uri"]
+    actions = []
+    params, seen = sign_in(flow["auth_uri"], redirect_uri, upn, PASSWORD, actions)
+    assert [k for k in seen if k != "consent"] == ["username", "password"], seen
+    # The username goes to organizations; once the domain names the tenant, the pages are the user's tenant's.
+    assert actions[0] == ("username", "/organizations/login/username"), actions
+    assert all(path.startswith(f"/{other_id}/login/") for _, path in actions[1:]), actions
+    result = pca.acquire_token_by_auth_code_flow(flow, params)
+    assert "access_token" in result, result
+    assert result.get("refresh_token"), "a refresh token for the silent flow"
+    c = result["id_token_claims"]
+    assert c["aud"] == app["appId"], c
+    assert c["tid"] == other_id, c
+    assert c["iss"] == f"{p.url}/{other_id}/v2.0", c
+    assert c["preferred_username"] == upn, c
+    at = claims(result["access_token"])
+    assert at["tid"] == other_id, at
+    assert at["iss"] == f"{p.url}/{other_id}/v2.0", at
+    assert at.get("azp") == app["appId"], at
+
+    accounts = pca.get_accounts()
+    assert len(accounts) == 1, accounts
+    assert accounts[0]["home_account_id"] == f"{c['oid']}.{other_id}", accounts  # client_info utid: the user's tenant
+    silent = pca.acquire_token_silent(["User.Read"], account=accounts[0], force_refresh=True)  # /organizations/.../token
+    assert silent and "access_token" in silent, silent
+    assert silent["access_token"] != result["access_token"]
+    assert claims(silent["access_token"])["tid"] == other_id, claims(silent["access_token"])
+
+    # The same refresh token (MSAL keeps it per environment, not per tenant) redeems at common too.
+    common = msal.PublicClientApplication(app["appId"], authority=f"{p.url}/common", instance_discovery=False,
+                                          token_cache=pca.token_cache)
+    silent = common.acquire_token_silent(["User.Read"], account=common.get_accounts()[0], force_refresh=True)
+    assert silent and "access_token" in silent, silent
+    assert claims(silent["access_token"])["tid"] == other_id, claims(silent["access_token"])
+
+
 TESTS = [test_client_credentials_app_role, test_client_credentials_graph_permission, test_wrong_client_secret,
-         test_client_credentials_certificate, test_public_client_auth_code_pkce_and_refresh]
+         test_client_credentials_certificate, test_public_client_auth_code_pkce_and_refresh,
+         test_multi_tenant_app_via_organizations]
 
 
 def main():
