@@ -11,6 +11,7 @@ pub mod context;
 pub mod dns;
 pub mod domains;
 pub mod error;
+pub mod graph_api;
 pub mod groups;
 pub mod jobs;
 pub mod keys;

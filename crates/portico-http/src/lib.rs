@@ -4,6 +4,7 @@
 //! Handlers are thin: extract, call one use case, map to the wire type.
 
 pub mod error;
+pub mod graph;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
@@ -70,6 +71,9 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/{tenant}/oauth2/v2.0/logout",
             get(web::logout::logout_get).post(web::logout::logout_post),
         )
+        .route("/v1.0/me", get(graph::me))
+        .route("/v1.0/users/{id}", get(graph::get_user))
+        .route("/v1.0/organization", get(graph::organization))
         .route(
             "/oidc/userinfo",
             get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),

@@ -3,4 +3,5 @@
 //! access, conditional access); today it holds directory roles × actions.
 
 pub mod directory;
+pub mod graph;
 pub mod lockout;

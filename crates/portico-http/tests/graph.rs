@@ -1,0 +1,234 @@
+//! The first Graph endpoints (`/v1.0/me`, `/v1.0/users/{id}`, `/v1.0/organization`) through the
+//! real router, on SQLite and PostgreSQL: tokens from Portico's own token endpoint authorize
+//! them, and everything else (no token, a forged or expired one, missing permissions, another
+//! tenant's objects) gets Graph's error.
+
+// Test bodies run through `backend_tests!` or helpers, so clippy sees them as non-test code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_pass_by_value
+)]
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use portico_app::Context;
+use portico_domain::application::NewApplication;
+use portico_domain::well_known::GRAPH_APP_ID;
+use portico_store::Store;
+use serde_json::Value;
+use std::sync::Arc;
+use support::browser::*;
+use support::call;
+
+async fn graph_get(f: &Fixture, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+    let mut req = Request::get(path);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let (status, _, body) = call(&f.router, req.body(Body::empty()).unwrap()).await;
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+async fn app_token(f: &Fixture, roles: &[&str]) -> String {
+    let ctx = Context::system("test");
+    let app = &f.state.app;
+    let (daemon, _) = app
+        .register_application(
+            &ctx,
+            f.tenant.id,
+            NewApplication {
+                display_name: format!("Daemon {}", roles.join(" ")),
+                ..NewApplication::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (_, secret) = app
+        .add_client_secret(&ctx, f.tenant.id, daemon.app_id, None, 30)
+        .await
+        .unwrap();
+    for r in roles {
+        app.grant_app_role(&ctx, f.tenant.id, daemon.app_id, GRAPH_APP_ID, r)
+            .await
+            .unwrap();
+    }
+    let (status, t) = token(
+        f,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &daemon.app_id.to_string()),
+            ("client_secret", &secret),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    t["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn graph_reads_are_authorized_by_portico_tokens(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let alice = f
+        .state
+        .app
+        .store
+        .find_user_by_upn(f.tenant.id, &f.upn)
+        .await
+        .unwrap();
+    // A user token (User.Read, openid, profile) from the real sign-in.
+    let mut b = Browser::new(&f, "192.0.2.100");
+    let p = sign_in(&mut b, &f, &f.native_id, NATIVE_CB).await;
+    let (_, t) = redeem_native(&f, &p["code"]).await;
+    let user_token = t["access_token"].as_str().unwrap().to_owned();
+
+    let (status, me) = graph_get(&f, "/v1.0/me", Some(&user_token)).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["id"], alice.id.to_string());
+    assert_eq!(me["userPrincipalName"], f.upn.as_str());
+    assert_eq!(me["businessPhones"], serde_json::json!([]));
+    assert!(
+        me["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1.0/$metadata#users/$entity")
+    );
+    // A user reads themself by id or UPN, but not others without User.Read.All.
+    let (status, _) = graph_get(&f, &format!("/v1.0/users/{}", alice.id), Some(&user_token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = graph_get(
+        &f,
+        &format!("/v1.0/users/{}", f.upn.to_uppercase()),
+        Some(&user_token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let admin_upn = format!("bob@{}", f.tenant.initial_domain.as_str());
+    let bob = f
+        .state
+        .app
+        .create_user(
+            &Context::system("test"),
+            f.tenant.id,
+            portico_domain::user::NewUser {
+                display_name: "Bob".into(),
+                user_principal_name: admin_upn,
+                ..Default::default()
+            },
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+    let (status, e) = graph_get(&f, &format!("/v1.0/users/{}", bob.id), Some(&user_token)).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("Authorization_RequestDenied"))
+    );
+    let (status, _) = graph_get(&f, "/v1.0/organization", Some(&user_token)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // App-only: permissions come from Graph app roles.
+    let none = app_token(&f, &[]).await;
+    let reader = app_token(&f, &["User.Read.All"]).await;
+    let (status, e) = graph_get(&f, &format!("/v1.0/users/{}", bob.id), Some(&none)).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("Authorization_RequestDenied"))
+    );
+    let (status, u) = graph_get(&f, &format!("/v1.0/users/{}", bob.id), Some(&reader)).await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!(u["displayName"], "Bob");
+    let (status, _) = graph_get(&f, "/v1.0/me", Some(&reader)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an app has no 'me'");
+    let (status, e) = graph_get(&f, "/v1.0/organization", Some(&reader)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    let dir = app_token(&f, &["Directory.Read.All"]).await;
+    let (status, org) = graph_get(&f, "/v1.0/organization", Some(&dir)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(org["value"][0]["id"], f.tenant.id.to_string());
+    assert_eq!(org["value"][0]["verifiedDomains"][0]["isInitial"], true);
+    // Unknown ids are 404 for a caller who may read users; another tenant's user too.
+    let (status, e) = graph_get(
+        &f,
+        &format!("/v1.0/users/{}", uuid::Uuid::new_v4()),
+        Some(&reader),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("Request_ResourceNotFound"))
+    );
+    let other = fixture_with(f.state.clone()).await;
+    let stranger = other
+        .state
+        .app
+        .store
+        .find_user_by_upn(other.tenant.id, &other.upn)
+        .await
+        .unwrap();
+    let (status, _) = graph_get(&f, &format!("/v1.0/users/{}", stranger.id), Some(&reader)).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "other tenants' objects do not exist here"
+    );
+
+    // No token, garbage, alg none, a token for another audience, an id token.
+    let none_alg = format!(
+        "{}.{}.",
+        base64_url(r#"{"alg":"none"}"#),
+        base64_url(&format!(
+            r#"{{"aud":"https://graph.microsoft.com","tid":"{}","oid":"{}","azp":"{}","roles":["User.Read.All"],"idtyp":"app","exp":9999999999}}"#,
+            f.tenant.id, alice.id, f.web_id
+        ))
+    );
+    for (why, token) in [
+        ("no token", None),
+        ("garbage", Some("garbage".to_owned())),
+        ("alg none", Some(none_alg)),
+        (
+            "an id token",
+            Some(t["id_token"].as_str().unwrap().to_owned()),
+        ),
+    ] {
+        let (status, e) = graph_get(&f, "/v1.0/me", token.as_deref()).await;
+        assert_eq!(
+            (status, e["error"]["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("InvalidAuthenticationToken")),
+            "{why}: {e}"
+        );
+    }
+    // A disabled user's token stops working.
+    let mut disabled = alice.clone();
+    disabled.account_enabled = false;
+    let audit = portico_domain::audit::AuditEvent::success(
+        time::OffsetDateTime::now_utc(),
+        portico_domain::audit::AuditCategory::UserManagement,
+        "Update user",
+        "Update",
+        portico_domain::audit::Initiator::System {
+            name: "test".into(),
+        },
+        portico_domain::CorrelationId::new(),
+    );
+    f.state
+        .app
+        .store
+        .update_user(f.tenant.id, &disabled, &audit)
+        .await
+        .unwrap();
+    let (status, _) = graph_get(&f, "/v1.0/me", Some(&user_token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+fn base64_url(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+portico_store::backend_tests!(graph_reads_are_authorized_by_portico_tokens);
