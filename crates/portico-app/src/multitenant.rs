@@ -8,7 +8,7 @@ use crate::{App, AppError};
 use portico_domain::application::{Application, ServicePrincipal};
 use portico_domain::audit::AuditCategory;
 use portico_domain::tenant::Tenant;
-use portico_domain::{AppId, ServicePrincipalId, TenantId};
+use portico_domain::{AppId, TenantId};
 use portico_store::StoreError;
 
 /// The sign-in audience of multi-tenant applications.
@@ -26,6 +26,39 @@ pub struct ClientApp {
 }
 
 impl App {
+    /// Stores a service principal made on first use, audited as `by`; when another request made
+    /// it first, returns that one.
+    pub(crate) async fn add_service_principal_once(
+        &self,
+        tenant: &Tenant,
+        sp: ServicePrincipal,
+        by: &str,
+    ) -> Result<ServicePrincipal, AppError> {
+        let audit = crate::Context::system(by)
+            .audit(
+                self,
+                AuditCategory::ApplicationManagement,
+                "Add service principal",
+                "Add",
+            )
+            .target("ServicePrincipal", sp.id, Some(&sp.display_name));
+        match self
+            .store
+            .create_service_principal(tenant.id, &sp, &audit)
+            .await
+        {
+            Ok(()) => {
+                self.caches.clear_directory();
+                Ok(sp)
+            }
+            Err(StoreError::Conflict { .. }) => Ok(self
+                .store
+                .find_service_principal_by_app_id(tenant.id, sp.app_id)
+                .await?),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The application `app_id` as `tenant` sees it: registered there, or multi-tenant and
     /// registered elsewhere. `None` when it is neither.
     pub async fn client_in_tenant(
@@ -72,38 +105,13 @@ impl App {
         if let Some(sp) = &client.service_principal {
             return Ok(sp.clone());
         }
-        let sp = ServicePrincipal {
-            id: ServicePrincipalId::new(),
-            app_id: client.app.app_id,
-            display_name: client.app.display_name.clone(),
-            account_enabled: true,
-            app_role_assignment_required: false,
-            service_principal_type: "Application".into(),
-            app_owner_organization_id: client.home,
-            created_date_time: self.clock.now(),
-        };
-        let audit = crate::Context::system("Portico sign-in")
-            .audit(
-                self,
-                AuditCategory::ApplicationManagement,
-                "Add service principal",
-                "Add",
-            )
-            .target("ServicePrincipal", sp.id, Some(&sp.display_name));
-        match self
-            .store
-            .create_service_principal(tenant.id, &sp, &audit)
+        let sp = ServicePrincipal::for_application(
+            client.app.app_id,
+            &client.app.display_name,
+            client.home,
+            self.clock.now(),
+        );
+        self.add_service_principal_once(tenant, sp, "Portico sign-in")
             .await
-        {
-            Ok(()) => {
-                self.caches.clear_directory();
-                Ok(sp)
-            }
-            Err(StoreError::Conflict { .. }) => Ok(self
-                .store
-                .find_service_principal_by_app_id(tenant.id, client.app.app_id)
-                .await?),
-            Err(e) => Err(e.into()),
-        }
     }
 }

@@ -316,6 +316,28 @@ pub struct ServicePrincipal {
     pub created_date_time: OffsetDateTime,
 }
 
+impl ServicePrincipal {
+    /// A new, enabled service principal of an application owned by `owner`.
+    #[must_use]
+    pub fn for_application(
+        app_id: AppId,
+        display_name: &str,
+        owner: TenantId,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: ServicePrincipalId::new(),
+            app_id,
+            display_name: display_name.to_owned(),
+            account_enabled: true,
+            app_role_assignment_required: false,
+            service_principal_type: "Application".into(),
+            app_owner_organization_id: owner,
+            created_date_time: now,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

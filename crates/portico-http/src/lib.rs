@@ -3,6 +3,7 @@
 //! and renders errors in the format each surface expects (Graph JSON, OAuth JSON, HTML).
 //! Handlers are thin: extract, call one use case, map to the wire type.
 
+pub mod bearer;
 pub mod error;
 pub mod graph;
 pub mod health;

@@ -11,7 +11,7 @@ use portico_domain::role::DirectoryRole;
 use portico_domain::tenant::Tenant;
 use portico_domain::user::User;
 use portico_domain::well_known::{self, GRAPH_APP_ID, OIDC_SCOPES};
-use portico_domain::{AppId, PermissionGrantId, ServicePrincipalId};
+use portico_domain::{AppId, PermissionGrantId};
 use portico_store::StoreError;
 
 /// One permission on the consent page.
@@ -66,37 +66,13 @@ impl App {
             Err(StoreError::NotFound(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        let sp = ServicePrincipal {
-            id: ServicePrincipalId::new(),
-            app_id: GRAPH_APP_ID,
-            display_name: well_known::GRAPH_NAME.into(),
-            account_enabled: true,
-            app_role_assignment_required: false,
-            service_principal_type: "Application".into(),
-            app_owner_organization_id: well_known::MICROSOFT_TENANT_ID,
-            created_date_time: self.clock.now(),
-        };
-        let audit = crate::Context::system("Portico")
-            .audit(
-                self,
-                AuditCategory::ApplicationManagement,
-                "Add service principal",
-                "Add",
-            )
-            .target("ServicePrincipal", sp.id, Some(&sp.display_name));
-        match self
-            .store
-            .create_service_principal(tenant.id, &sp, &audit)
-            .await
-        {
-            Ok(()) => Ok(sp),
-            // Another request created it first.
-            Err(StoreError::Conflict { .. }) => Ok(self
-                .store
-                .find_service_principal_by_app_id(tenant.id, GRAPH_APP_ID)
-                .await?),
-            Err(e) => Err(e.into()),
-        }
+        let sp = ServicePrincipal::for_application(
+            GRAPH_APP_ID,
+            well_known::GRAPH_NAME,
+            well_known::MICROSOFT_TENANT_ID,
+            self.clock.now(),
+        );
+        self.add_service_principal_once(tenant, sp, "Portico").await
     }
 
     /// The application definition behind a resource appId: Graph's built-in one, or the

@@ -99,16 +99,12 @@ impl App {
         let sp = match (&client.service_principal, provision) {
             (Some(sp), _) => sp.clone(),
             (None, true) => self.provision_service_principal(tenant, &client).await?,
-            (None, false) => portico_domain::application::ServicePrincipal {
-                id: portico_domain::ServicePrincipalId::new(),
+            (None, false) => portico_domain::application::ServicePrincipal::for_application(
                 app_id,
-                display_name: client.app.display_name.clone(),
-                account_enabled: true,
-                app_role_assignment_required: false,
-                service_principal_type: "Application".into(),
-                app_owner_organization_id: client.home,
-                created_date_time: self.clock.now(),
-            },
+                &client.app.display_name,
+                client.home,
+                self.clock.now(),
+            ),
         };
         Ok(Some((client.app, sp)))
     }

@@ -48,16 +48,7 @@ impl FromRequestParts<AppState> for GraphPrincipal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.get(..7)
-                    .filter(|p| p.eq_ignore_ascii_case("bearer "))
-                    .and_then(|_| v.get(7..))
-            })
-            .map(str::trim);
+        let bearer = crate::bearer::bearer_token(&parts.headers);
         match state.app.graph_caller(bearer).await {
             Ok(Ok(c)) => Ok(Self(c)),
             Ok(Err(r)) => Err(refusal(r)),

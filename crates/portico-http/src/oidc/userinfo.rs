@@ -9,15 +9,7 @@ use serde_json::json;
 
 /// The userinfo endpoint.
 pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.get(..7)
-                .filter(|p| p.eq_ignore_ascii_case("bearer "))
-                .and_then(|_| v.get(7..))
-        })
-        .map(str::trim);
+    let bearer = crate::bearer::bearer_token(&headers);
     let Some(token) = bearer else {
         let mut res = (
             StatusCode::UNAUTHORIZED,
