@@ -48,6 +48,8 @@ pub enum GraphRefusal {
     Forbidden,
     /// No such object in the caller's tenant: 404 `Request_ResourceNotFound`.
     NotFound(String),
+    /// A malformed request: 400 `Request_BadRequest`.
+    BadRequest(String),
 }
 
 impl Caller {
@@ -181,6 +183,46 @@ impl App {
             GraphAction::ReadUsers
         };
         Ok(caller.require(action).map(|()| user))
+    }
+
+    /// `GET /users`: a page of the tenant's users in a stable order (by id), with an opaque,
+    /// tamper-proof token for the next page (sealed under the master key, bound to the tenant).
+    pub async fn graph_list_users(
+        &self,
+        caller: &Caller,
+        top: Option<u32>,
+        skiptoken: Option<&str>,
+    ) -> Result<Result<(Vec<User>, Option<String>), GraphRefusal>, AppError> {
+        if let Err(r) = caller.require(GraphAction::ReadUsers) {
+            return Ok(Err(r));
+        }
+        let context = format!("graph-skiptoken:{}:users", caller.tenant.id);
+        let after = match skiptoken {
+            None => None,
+            Some(t) => {
+                let opened = (t.len() <= 1024)
+                    .then(|| self.keys.open(t, &context))
+                    .flatten()
+                    .and_then(|raw| uuid::Uuid::from_slice(&raw).ok());
+                match opened {
+                    Some(id) => Some(id),
+                    None => return Ok(Err(GraphRefusal::BadRequest("The $skiptoken is not valid: use the @odata.nextLink of the previous page.".into()))),
+                }
+            }
+        };
+        let page = self
+            .store
+            .list_users(
+                caller.tenant.id,
+                &portico_domain::user::UserFilter::default(),
+                &portico_domain::paging::PageRequest { top, after },
+            )
+            .await?;
+        let next = match page.next {
+            Some(id) => Some(self.keys.seal(id.as_bytes(), &context)?),
+            None => None,
+        };
+        Ok(Ok((page.items, next)))
     }
 
     /// `GET /organization`: the caller's tenant and its domains.

@@ -178,6 +178,87 @@ async fn graph_reads_are_authorized_by_portico_tokens(store: Arc<dyn Store>) {
         "other tenants' objects do not exist here"
     );
 
+    // Lists page with an opaque, tamper-proof token; $select picks properties.
+    let (status, page) = graph_get(
+        &f,
+        "/v1.0/users?$top=1&$select=displayName,accountEnabled,userType",
+        Some(&reader),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["value"].as_array().unwrap().len(), 1);
+    let first = &page["value"][0];
+    assert!(
+        first.get("accountEnabled").is_some() && first.get("userPrincipalName").is_none(),
+        "{first}"
+    );
+    assert!(
+        page["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("#users(displayName,accountEnabled,userType)")
+    );
+    let next = page["@odata.nextLink"].as_str().unwrap();
+    let path = next.strip_prefix("http://127.0.0.1").unwrap().to_owned();
+    let (status, page2) = graph_get(&f, &path, Some(&reader)).await;
+    assert_eq!(status, StatusCode::OK, "{page2}");
+    assert_ne!(page2["value"][0]["displayName"], first["displayName"]);
+    let mut seen = 2;
+    let mut link = page2["@odata.nextLink"].as_str().map(str::to_owned);
+    while let Some(l) = link {
+        let (_, p) = graph_get(
+            &f,
+            l.strip_prefix("http://127.0.0.1").unwrap(),
+            Some(&reader),
+        )
+        .await;
+        seen += p["value"].as_array().unwrap().len();
+        link = p["@odata.nextLink"].as_str().map(str::to_owned);
+    }
+    let (_, all) = graph_get(&f, "/v1.0/users", Some(&reader)).await;
+    assert_eq!(
+        seen,
+        all["value"].as_array().unwrap().len(),
+        "paging sees every user once"
+    );
+    let tampered = path.replace("%24skiptoken=v1.", "%24skiptoken=v1.A");
+    for (why, bad, code) in [
+        (
+            "tampered skip token",
+            tampered.as_str(),
+            "Request_BadRequest",
+        ),
+        (
+            "$top out of range",
+            "/v1.0/users?$top=1000",
+            "Request_BadRequest",
+        ),
+        ("$top zero", "/v1.0/users?$top=0", "Request_BadRequest"),
+        (
+            "unknown property",
+            "/v1.0/users?$select=displayName,shoeSize",
+            "Request_BadRequest",
+        ),
+        (
+            "unsupported option",
+            "/v1.0/users?$filter=startswith(displayName,'A')",
+            "Request_UnsupportedQuery",
+        ),
+    ] {
+        let (status, e) = graph_get(&f, bad, Some(&reader)).await;
+        assert_eq!(
+            (status, e["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(code)),
+            "{why}: {e}"
+        );
+    }
+    let (status, _) = graph_get(&f, "/v1.0/users", Some(&user_token)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "listing needs User.Read.All");
+    // A skip token of one tenant does not page another's.
+    let other_reader = app_token(&other, &["User.Read.All"]).await;
+    let (status, _) = graph_get(&f, &path, Some(&other_reader)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     // No token, garbage, alg none, a token for another audience, an id token.
     let none_alg = format!(
         "{}.{}.",

@@ -25,6 +25,9 @@ fn refusal(r: GraphRefusal) -> Response {
             "Insufficient privileges to complete the operation.",
         )
         .into_response(),
+        GraphRefusal::BadRequest(m) => {
+            GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", m).into_response()
+        }
         GraphRefusal::NotFound(key) => GraphError::new(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",
@@ -64,8 +67,105 @@ fn base(state: &AppState) -> &str {
 /// `GET /v1.0/me`
 pub async fn me(State(state): State<AppState>, GraphPrincipal(caller): GraphPrincipal) -> Response {
     match state.app.graph_me(&caller) {
-        Ok(u) => axum::Json(wire::user(base(&state), &u, true)).into_response(),
+        Ok(u) => axum::Json(wire::user_entity(base(&state), &u)).into_response(),
         Err(r) => refusal(r),
+    }
+}
+
+/// `GET /v1.0/users`: `$top` (1–999), `$select`, paging by `@odata.nextLink`. The other query
+/// options are refused as unsupported rather than ignored.
+pub async fn list_users(
+    State(state): State<AppState>,
+    GraphPrincipal(caller): GraphPrincipal,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let bad = |code: &'static str, m: String| {
+        GraphError::new(StatusCode::BAD_REQUEST, code, m).into_response()
+    };
+    let mut top = None;
+    let mut skiptoken = None;
+    let mut select: Option<Vec<String>> = None;
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "$top" => match v.parse::<u32>() {
+                Ok(n) if (1..=999).contains(&n) => top = Some(n),
+                _ => {
+                    return bad(
+                        "Request_BadRequest",
+                        format!(
+                            "Invalid page size specified: '{}'. Must be between 1 and 999 inclusive.",
+                            v.chars().take(20).collect::<String>()
+                        ),
+                    );
+                }
+            },
+            "$skiptoken" => skiptoken = Some(v.into_owned()),
+            "$select" => {
+                let props: Vec<String> = v
+                    .split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                if let Some(p) = props.iter().find(|p| !wire::is_user_property(p)) {
+                    return bad(
+                        "Request_BadRequest",
+                        format!(
+                            "Could not find a property named '{}' on type 'microsoft.graph.user'.",
+                            p.chars().take(64).collect::<String>()
+                        ),
+                    );
+                }
+                select = Some(props);
+            }
+            other if other.starts_with('$') => {
+                return bad(
+                    "Request_UnsupportedQuery",
+                    format!(
+                        "The query option '{}' is not supported by Portico yet.",
+                        other.chars().take(32).collect::<String>()
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    let base = base(&state).to_owned();
+    match state
+        .app
+        .graph_list_users(&caller, top, skiptoken.as_deref())
+        .await
+    {
+        Ok(Ok((users, next))) => {
+            let value: Vec<serde_json::Value> = users
+                .iter()
+                .map(|u| match &select {
+                    Some(s) => wire::user_selected(u, s),
+                    None => wire::user(u),
+                })
+                .collect();
+            let context = match &select {
+                Some(s) => format!("{base}/v1.0/$metadata#users({})", s.join(",")),
+                None => format!("{base}/v1.0/$metadata#users"),
+            };
+            let mut body = serde_json::json!({ "@odata.context": context, "value": value });
+            if let (Some(next), Some(map)) = (next, body.as_object_mut()) {
+                let mut q = form_urlencoded::Serializer::new(String::new());
+                if let Some(t) = top {
+                    q.append_pair("$top", &t.to_string());
+                }
+                if let Some(s) = &select {
+                    q.append_pair("$select", &s.join(","));
+                }
+                q.append_pair("$skiptoken", &next);
+                map.insert(
+                    "@odata.nextLink".into(),
+                    serde_json::Value::from(format!("{base}/v1.0/users?{}", q.finish())),
+                );
+            }
+            axum::Json(body).into_response()
+        }
+        Ok(Err(r)) => refusal(r),
+        Err(e) => unavailable(e),
     }
 }
 
@@ -76,7 +176,7 @@ pub async fn get_user(
     Path(key): Path<String>,
 ) -> Response {
     match state.app.graph_get_user(&caller, &key).await {
-        Ok(Ok(u)) => axum::Json(wire::user(base(&state), &u, true)).into_response(),
+        Ok(Ok(u)) => axum::Json(wire::user_entity(base(&state), &u)).into_response(),
         Ok(Err(r)) => refusal(r),
         Err(e) => unavailable(e),
     }
