@@ -225,6 +225,23 @@ impl App {
         Ok(Ok((page.items, next)))
     }
 
+    /// `GET /users/$count` and `$count=true`: how many users the tenant has.
+    pub async fn graph_count_users(
+        &self,
+        caller: &Caller,
+    ) -> Result<Result<u64, GraphRefusal>, AppError> {
+        if let Err(r) = caller.require(GraphAction::ReadUsers) {
+            return Ok(Err(r));
+        }
+        Ok(Ok(self
+            .store
+            .count_users(
+                caller.tenant.id,
+                &portico_domain::user::UserFilter::default(),
+            )
+            .await?))
+    }
+
     /// `GET /organization`: the caller's tenant and its domains.
     pub async fn graph_organization(
         &self,

@@ -74,6 +74,7 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
         )
         .route("/v1.0/me", get(graph::me))
         .route("/v1.0/users", get(graph::list_users))
+        .route("/v1.0/users/$count", get(graph::count_users))
         .route("/v1.0/users/{id}", get(graph::get_user))
         .route("/v1.0/organization", get(graph::organization))
         .route(

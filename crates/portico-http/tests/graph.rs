@@ -254,6 +254,35 @@ async fn graph_reads_are_authorized_by_portico_tokens(store: Arc<dyn Store>) {
     }
     let (status, _) = graph_get(&f, "/v1.0/users", Some(&user_token)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "listing needs User.Read.All");
+    // Counting needs ConsistencyLevel: eventual, as in Graph.
+    let (status, e) = graph_get(&f, "/v1.0/users?$count=true", Some(&reader)).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Request_BadRequest"))
+    );
+    let req = Request::get("/v1.0/users?$count=true&$top=1")
+        .header(header::AUTHORIZATION, format!("Bearer {reader}"))
+        .header("ConsistencyLevel", "eventual")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = call(&f.router, req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let counted: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(counted["@odata.count"].as_u64().unwrap() as usize, seen);
+    let req = Request::get("/v1.0/users/$count")
+        .header(header::AUTHORIZATION, format!("Bearer {reader}"))
+        .header("consistencylevel", "eventual")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = call(&f.router, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_eq!(body, seen.to_string());
     // A skip token of one tenant does not page another's.
     let other_reader = app_token(&other, &["User.Read.All"]).await;
     let (status, _) = graph_get(&f, &path, Some(&other_reader)).await;

@@ -77,8 +77,10 @@ pub async fn me(State(state): State<AppState>, GraphPrincipal(caller): GraphPrin
 pub async fn list_users(
     State(state): State<AppState>,
     GraphPrincipal(caller): GraphPrincipal,
+    headers: axum::http::HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
+    let mut count = false;
     let bad = |code: &'static str, m: String| {
         GraphError::new(StatusCode::BAD_REQUEST, code, m).into_response()
     };
@@ -100,6 +102,11 @@ pub async fn list_users(
                 }
             },
             "$skiptoken" => skiptoken = Some(v.into_owned()),
+            "$count" => match v.as_ref() {
+                "true" => count = true,
+                "false" => {}
+                _ => return bad("Request_BadRequest", "$count must be true or false.".into()),
+            },
             "$select" => {
                 let props: Vec<String> = v
                     .split(',')
@@ -129,6 +136,18 @@ pub async fn list_users(
             _ => {}
         }
     }
+    if count && !eventual(&headers) {
+        return count_needs_eventual();
+    }
+    let total = if count {
+        match state.app.graph_count_users(&caller).await {
+            Ok(Ok(n)) => Some(n),
+            Ok(Err(r)) => return refusal(r),
+            Err(e) => return unavailable(e),
+        }
+    } else {
+        None
+    };
     let base = base(&state).to_owned();
     match state
         .app
@@ -148,6 +167,9 @@ pub async fn list_users(
                 None => format!("{base}/v1.0/$metadata#users"),
             };
             let mut body = serde_json::json!({ "@odata.context": context, "value": value });
+            if let (Some(n), Some(map)) = (total, body.as_object_mut()) {
+                map.insert("@odata.count".into(), serde_json::Value::from(n));
+            }
             if let (Some(next), Some(map)) = (next, body.as_object_mut()) {
                 let mut q = form_urlencoded::Serializer::new(String::new());
                 if let Some(t) = top {
@@ -164,6 +186,43 @@ pub async fn list_users(
             }
             axum::Json(body).into_response()
         }
+        Ok(Err(r)) => refusal(r),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// Whether the request sent `ConsistencyLevel: eventual`, which Graph requires for counts.
+fn eventual(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("consistencylevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"))
+}
+
+fn count_needs_eventual() -> Response {
+    GraphError::new(
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "Counting requires the header 'ConsistencyLevel: eventual'.",
+    )
+    .into_response()
+}
+
+/// `GET /v1.0/users/$count` (plain text, with `ConsistencyLevel: eventual`).
+pub async fn count_users(
+    State(state): State<AppState>,
+    GraphPrincipal(caller): GraphPrincipal,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !eventual(&headers) {
+        return count_needs_eventual();
+    }
+    match state.app.graph_count_users(&caller).await {
+        Ok(Ok(n)) => (
+            [(header::CONTENT_TYPE, "text/plain;charset=utf-8")],
+            n.to_string(),
+        )
+            .into_response(),
         Ok(Err(r)) => refusal(r),
         Err(e) => unavailable(e),
     }
