@@ -50,6 +50,8 @@ pub enum GraphRefusal {
     NotFound(String),
     /// A malformed request: 400 `Request_BadRequest`.
     BadRequest(String),
+    /// `/me` with an app-only token: 400 `BadRequest`, as Graph answers.
+    DelegatedOnly,
 }
 
 impl Caller {
@@ -148,6 +150,9 @@ impl App {
 
     /// `GET /me`.
     pub fn graph_me(&self, caller: &Caller) -> Result<User, GraphRefusal> {
+        if matches!(caller.kind, CallerKind::App { .. }) {
+            return Err(GraphRefusal::DelegatedOnly);
+        }
         caller.require(GraphAction::ReadOwnProfile)?;
         match &caller.kind {
             CallerKind::User { user, .. } => Ok(user.as_ref().clone()),

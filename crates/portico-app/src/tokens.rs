@@ -150,7 +150,7 @@ impl App {
         };
         let now = self.clock.now();
         let bundle = self.client_bundle(tenant, client_app_id, false).await?;
-        let client_sp = match bundle.service_principal.clone() {
+        let client_sp = match bundle.and_then(|b| b.service_principal.clone()) {
             Some(sp) if sp.account_enabled => sp,
             Some(_) => {
                 return Err(TokenError::new(
@@ -218,16 +218,17 @@ impl App {
         tenant: &Tenant,
         app_id: AppId,
         fresh: bool,
-    ) -> Result<std::sync::Arc<crate::caches::ClientBundle>, AppError> {
+    ) -> Result<Option<std::sync::Arc<crate::caches::ClientBundle>>, AppError> {
         let key = (tenant.id, app_id);
         if !fresh && let Some(b) = self.caches.clients.get(&key) {
-            return Ok(b);
+            return Ok(Some(b));
         }
         // Secrets live with the registration, in the app's home tenant (a multi-tenant app
-        // gets tokens in every tenant it has a service principal in).
+        // gets tokens in every tenant it has a service principal in). Unknown apps are not
+        // cached, so random client ids cannot crowd out real ones.
         let home = match self.store.application_home(app_id).await {
             Ok(h) => h,
-            Err(portico_store::StoreError::NotFound(_)) => tenant.id,
+            Err(portico_store::StoreError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
         let secrets = self
@@ -248,7 +249,7 @@ impl App {
             service_principal,
         });
         self.caches.clients.put(key, b.clone());
-        Ok(b)
+        Ok(Some(b))
     }
 
     /// Checks a client secret (basic or post) and returns the authenticated client.
@@ -281,34 +282,29 @@ impl App {
                 .any(|s| self.keys.verify_secret(secret, &s.secret_hash))
         };
         // The cached secrets first; on a mismatch the store's (a secret added a moment ago).
-        if matches(&*self.client_bundle(tenant, client_app_id, false).await?)
-            || matches(&*self.client_bundle(tenant, client_app_id, true).await?)
+        let Some(cached) = self.client_bundle(tenant, client_app_id, false).await? else {
+            return Err(TokenError::new(
+                C::InvalidClient,
+                format!(
+                    "AADSTS700016: Application with identifier '{client_app_id}' was not found in the directory '{}'.",
+                    tenant.display_name
+                ),
+            ));
+        };
+        if matches(&cached)
+            || self
+                .client_bundle(tenant, client_app_id, true)
+                .await?
+                .is_some_and(|fresh| matches(&fresh))
         {
             return Ok(client_app_id);
         }
-        // Only the failure path pays for telling an unknown application from a bad secret.
-        Err(
-            match self
-                .store
-                .find_application_by_app_id(tenant.id, client_app_id)
-                .await
-            {
-                Ok(_) => TokenError::new(
-                    C::InvalidClient,
-                    format!(
-                        "AADSTS7000215: Invalid client secret provided for application '{client_app_id}'. Use a current secret, not its id."
-                    ),
-                ),
-                Err(portico_store::StoreError::NotFound(_)) => TokenError::new(
-                    C::InvalidClient,
-                    format!(
-                        "AADSTS700016: Application with identifier '{client_app_id}' was not found in the directory '{}'.",
-                        tenant.display_name
-                    ),
-                ),
-                Err(e) => AppError::from(e).into(),
-            },
-        )
+        Err(TokenError::new(
+            C::InvalidClient,
+            format!(
+                "AADSTS7000215: Invalid client secret provided for application '{client_app_id}'. Use a current secret, not its id."
+            ),
+        ))
     }
 
     /// The resource named by a scope and the roles `client` holds on it.
@@ -363,6 +359,14 @@ impl App {
             .collect();
         roles.sort_unstable();
         roles.dedup();
+        if resource_sp.app_role_assignment_required && roles.is_empty() {
+            return Err(TokenError::new(
+                TokenErrorCode::UnauthorizedClient,
+                format!(
+                    "AADSTS501051: Application is not assigned to a role for the resource '{resource_name}', which requires an assignment."
+                ),
+            ));
+        }
         Ok(crate::caches::ResolvedResource {
             app_id: resource_app.app_id,
             roles,

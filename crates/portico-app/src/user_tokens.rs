@@ -193,6 +193,37 @@ impl App {
         Ok(())
     }
 
+    /// Tokens through `common`/`organizations` are for multi-tenant apps only (AADSTS50194),
+    /// as their sign-in is.
+    pub async fn require_multi_tenant_client(
+        &self,
+        tenant: &Tenant,
+        client: &ClientCredentials<'_>,
+    ) -> Result<(), TokenError> {
+        let claimed = match (client.client_id.trim(), client.client_assertion) {
+            ("", Some(a)) => crate::client_auth::claimed_client(a).unwrap_or_default(),
+            (id, _) => id.to_owned(),
+        };
+        let multi = match claimed.parse::<AppId>() {
+            Ok(app_id) => self
+                .client_in_tenant(tenant.id, app_id)
+                .await?
+                .is_some_and(|c| c.app.sign_in_audience == crate::multitenant::MULTI_TENANT),
+            Err(_) => false,
+        };
+        if multi {
+            Ok(())
+        } else {
+            Err(TokenError::new(
+                C::InvalidClient,
+                format!(
+                    "AADSTS50194: Application '{}' is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications. Use a tenant-specific endpoint.",
+                    truncate(&claimed)
+                ),
+            ))
+        }
+    }
+
     /// The authorization code grant.
     pub async fn authorization_code_token(
         &self,

@@ -999,6 +999,13 @@ mod multi_tenant {
         assert!(page.contains(&format!("action=\"/{}/login/password\"", f.tenant.id)));
         let (_, _, page) = b.submit(&page, &[("password", PASSWORD)]).await;
         assert_eq!(step_of(&page), "consent", "{page}");
+        assert!(
+            app.store
+                .find_service_principal_by_app_id(f.tenant.id, multi.app_id)
+                .await
+                .is_err(),
+            "only consent gives the app a service principal here"
+        );
         let (status, headers, _) = b.submit(&page, &[("consent", "accept")]).await;
         assert_eq!(status, StatusCode::FOUND);
         let code = redirect_params(&headers)["code"].clone();
@@ -1074,6 +1081,23 @@ mod multi_tenant {
         ])
         .await;
         assert_eq!(e["error"], "invalid_grant", "{e}");
+        // A single-tenant app's refresh token is not accepted through common.
+        let p = sign_in(&mut b, &f, &f.native_id, NATIVE_CB).await;
+        let (_, single_tokens) = redeem_native(&f, &p["code"]).await;
+        let (status, e) = common_token(vec![
+            ("grant_type", "refresh_token".into()),
+            ("client_id", f.native_id.clone()),
+            (
+                "refresh_token",
+                single_tokens["refresh_token"].as_str().unwrap().to_owned(),
+            ),
+        ])
+        .await;
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_client")),
+            "{e}"
+        );
     }
 
     portico_store::backend_tests!(

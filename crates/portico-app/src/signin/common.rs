@@ -50,17 +50,35 @@ impl App {
                 app.display_name
             ))));
         }
-        // A live session of any tenant continues there.
-        for (tenant_id, token) in sessions {
-            if self
-                .session_from_cookie(*tenant_id, Some(token))
-                .await?
-                .is_some()
-                && let Ok(tenant) = self.store.get_tenant(*tenant_id).await
-            {
-                return self
-                    .authorize_request(&tenant, params, browser, Some(token))
-                    .await;
+        // A live session continues in its tenant, unless the app asks to choose or re-enter
+        // the account, or hints at someone else.
+        let fresh = params.prompt.as_deref().is_some_and(|p| {
+            p.split_whitespace()
+                .any(|v| v == "login" || v == "select_account")
+        });
+        let hint = params
+            .login_hint
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty());
+        if !fresh {
+            for (tenant_id, token) in sessions {
+                let Some((_, user)) = self.session_from_cookie(*tenant_id, Some(token)).await?
+                else {
+                    continue;
+                };
+                let hinted = hint.is_none_or(|h| {
+                    h.eq_ignore_ascii_case(&user.user_principal_name)
+                        || user
+                            .mail
+                            .as_deref()
+                            .is_some_and(|m| m.eq_ignore_ascii_case(h))
+                });
+                if hinted && let Ok(tenant) = self.store.get_tenant(*tenant_id).await {
+                    return self
+                        .authorize_request(&tenant, params, browser, Some(token))
+                        .await;
+                }
             }
         }
         let req = match validated(params, &app) {

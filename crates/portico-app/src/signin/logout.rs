@@ -73,11 +73,7 @@ impl App {
         });
         let hint_ok = hint_client.is_some()
             && match hint_client {
-                Some(a) => self
-                    .store
-                    .find_application_by_app_id(tenant.id, a)
-                    .await
-                    .is_ok(),
+                Some(a) => self.client_in_tenant(tenant.id, a).await?.is_some(),
                 None => false,
             };
         if !hint_ok && !confirmed {
@@ -100,12 +96,9 @@ impl App {
         };
         let mut redirect = None;
         if let (Some(uri), Some(client)) = (p.post_logout_redirect_uri.as_deref(), client)
-            && let Ok(app) = self
-                .store
-                .find_application_by_app_id(tenant.id, client)
-                .await
+            && let Some(found) = self.client_in_tenant(tenant.id, client).await?
         {
-            let r = &app.redirect_uris;
+            let r = &found.app.redirect_uris;
             if r.web
                 .iter()
                 .chain(&r.spa)

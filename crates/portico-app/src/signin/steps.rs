@@ -276,7 +276,7 @@ impl App {
                         .max_age
                         .is_none_or(|m| (self.clock.now() - session.auth_time).whole_seconds() <= m)
                     && let Some((app, _)) = self
-                        .client_application(tenant, flow.req.client_app_id, true)
+                        .client_application(tenant, flow.req.client_app_id, false)
                         .await?
                 {
                     flow.user = Some(user.id);
@@ -589,7 +589,7 @@ impl App {
         )
         .await?;
         let Some((app, _)) = self
-            .client_application(tenant, flow.req.client_app_id, true)
+            .client_application(tenant, flow.req.client_app_id, false)
             .await?
         else {
             return Ok(Step {
@@ -628,7 +628,7 @@ impl App {
             return Ok(Step::next(Next::Error("You signed in as someone else in another window. Go back to the application and sign in again.".into())));
         }
         let Some((app, sp)) = self
-            .client_application(tenant, flow.req.client_app_id, true)
+            .client_application(tenant, flow.req.client_app_id, false)
             .await?
         else {
             return Ok(Step::next(Next::Error(
@@ -676,6 +676,36 @@ impl App {
                 app.display_name
             ))));
         }
+        // Only consent gives a multi-tenant app a service principal in this tenant (as in
+        // Entra): the grants then name the stored one.
+        let stored = match self
+            .store
+            .find_service_principal_by_app_id(tenant.id, app.app_id)
+            .await
+        {
+            Ok(sp) => sp.id == resolved.client_sp.id,
+            Err(StoreError::NotFound(_)) => false,
+            Err(e) => return Err(e.into()),
+        };
+        let resolved = if stored {
+            resolved
+        } else {
+            let Some((_, sp)) = self
+                .client_application(tenant, flow.req.client_app_id, true)
+                .await?
+            else {
+                return Ok(Step::next(Next::Error(
+                    "The application was removed while you were signing in.".into(),
+                )));
+            };
+            match self
+                .resolve_scopes(tenant, &app, sp, &flow.req.scopes, Some(&user))
+                .await?
+            {
+                Ok(r) => r,
+                Err(e) => return Ok(Step::next(error_response(&flow, e.error, &e.description))),
+            }
+        };
         self.record_consent(tenant, &user, &resolved, &items, needs_admin && admin)
             .await?;
         self.complete(tenant, &flow, &user, &session, &resolved)
@@ -692,7 +722,7 @@ impl App {
         session: &Session,
         _browser: &Browser,
     ) -> Result<Step, AppError> {
-        let sp = match self.client_application(tenant, app.app_id, true).await {
+        let sp = match self.client_application(tenant, app.app_id, false).await {
             Ok(Some((_, sp))) if sp.account_enabled => sp,
             Ok(_) => {
                 return Ok(Step::next(error_response(

@@ -25,6 +25,12 @@ fn refusal(r: GraphRefusal) -> Response {
             "Insufficient privileges to complete the operation.",
         )
         .into_response(),
+        GraphRefusal::DelegatedOnly => GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "/me request is only valid with delegated authentication flow.",
+        )
+        .into_response(),
         GraphRefusal::BadRequest(m) => {
             GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", m).into_response()
         }

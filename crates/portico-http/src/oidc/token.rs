@@ -167,6 +167,7 @@ async fn issue(
         }
     };
     let scope = TenantScope::resolve(state, segment).await?;
+    let mut common = false;
     let tenant = match scope {
         TenantScope::Tenant(t) => t,
         // `common` / `organizations`: a code or refresh token names its tenant.
@@ -183,8 +184,8 @@ async fn issue(
                     "Tokens need a tenant-specific endpoint: use the tenant id or domain instead of 'common' or 'organizations' (only codes and refresh tokens are accepted there).",
                 ));
             };
-            match state.app.resolve_tenant(&tenant_id.to_string()).await {
-                Ok(t) => Box::new(t),
+            let routed = match state.app.resolve_tenant(&tenant_id.to_string()).await {
+                Ok(t) => t,
                 Err(portico_app::AppError::NotFound(_)) => {
                     return Err(oauth(
                         C::InvalidGrant,
@@ -192,7 +193,9 @@ async fn issue(
                     ));
                 }
                 Err(e) => return Err(OAuthError::from(e)),
-            }
+            };
+            common = true;
+            Box::new(routed)
         }
     };
     let client = ClientCredentials {
@@ -202,6 +205,12 @@ async fn issue(
     };
     let get = |k: &str| params.get(k).map(String::as_str);
     let client_info = get("client_info") == Some("1");
+    if common {
+        state
+            .app
+            .require_multi_tenant_client(&tenant, &client)
+            .await?;
+    }
     let body = match get("grant_type") {
         Some("client_credentials") => {
             let issued = state
