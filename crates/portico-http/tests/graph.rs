@@ -131,6 +131,32 @@ async fn graph_reads_are_authorized_by_portico_tokens(store: Arc<dyn Store>) {
     );
     let (status, _) = graph_get(&f, "/v1.0/organization", Some(&user_token)).await;
     assert_eq!(status, StatusCode::OK);
+    // $select on single users; other OData options are refused, not ignored.
+    let (status, sel) = graph_get(
+        &f,
+        "/v1.0/me?$select=accountEnabled,userType",
+        Some(&user_token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{sel}");
+    assert_eq!(sel["accountEnabled"], true);
+    assert_eq!(sel["userType"], "Member");
+    assert!(sel.get("displayName").is_none());
+    let (status, e) = graph_get(&f, "/v1.0/me?$expand=manager", Some(&user_token)).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Request_UnsupportedQuery"))
+    );
+    let (status, e) = graph_get(
+        &f,
+        &format!("/v1.0/users/{}?$select=nope", alice.id),
+        Some(&user_token),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Request_BadRequest"))
+    );
 
     // App-only: permissions come from Graph app roles.
     let none = app_token(&f, &[]).await;

@@ -71,10 +71,90 @@ fn base(state: &AppState) -> &str {
 }
 
 /// `GET /v1.0/me`
-pub async fn me(State(state): State<AppState>, GraphPrincipal(caller): GraphPrincipal) -> Response {
+pub async fn me(
+    State(state): State<AppState>,
+    GraphPrincipal(caller): GraphPrincipal,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let select = match single_user_query(query.as_deref()) {
+        Ok(s) => s,
+        Err(res) => return *res,
+    };
     match state.app.graph_me(&caller) {
-        Ok(u) => axum::Json(wire::user_entity(base(&state), &u)).into_response(),
+        Ok(u) => user_response(base(&state), &u, select.as_deref()),
         Err(r) => refusal(r),
+    }
+}
+
+/// A validated `$select` of user properties.
+fn parse_select(v: &str) -> Result<Vec<String>, Box<Response>> {
+    let props: Vec<String> = v
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    match props.iter().find(|p| !wire::is_user_property(p)) {
+        Some(p) => Err(Box::new(
+            GraphError::new(
+                StatusCode::BAD_REQUEST,
+                "Request_BadRequest",
+                format!(
+                    "Could not find a property named '{}' on type 'microsoft.graph.user'.",
+                    p.chars().take(64).collect::<String>()
+                ),
+            )
+            .into_response(),
+        )),
+        None => Ok(props),
+    }
+}
+
+/// The query of a single-user request: `$select`, and nothing else from OData yet.
+fn single_user_query(query: Option<&str>) -> Result<Option<Vec<String>>, Box<Response>> {
+    let mut select = None;
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "$select" => select = Some(parse_select(&v)?),
+            other if other.starts_with('$') => {
+                return Err(Box::new(
+                    GraphError::new(
+                        StatusCode::BAD_REQUEST,
+                        "Request_UnsupportedQuery",
+                        format!(
+                            "The query option '{}' is not supported here by Portico yet.",
+                            other.chars().take(32).collect::<String>()
+                        ),
+                    )
+                    .into_response(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(select)
+}
+
+/// One user as an entity response, whole or `$select`ed.
+fn user_response(
+    base: &str,
+    u: &portico_domain::user::User,
+    select: Option<&[String]>,
+) -> Response {
+    match select {
+        None => axum::Json(wire::user_entity(base, u)).into_response(),
+        Some(s) => {
+            let mut v = wire::user_selected(u, s);
+            if let Some(map) = v.as_object_mut() {
+                map.insert(
+                    "@odata.context".into(),
+                    serde_json::Value::from(format!(
+                        "{base}/v1.0/$metadata#users({})/$entity",
+                        s.join(",")
+                    )),
+                );
+            }
+            axum::Json(v).into_response()
+        }
     }
 }
 
@@ -113,23 +193,10 @@ pub async fn list_users(
                 "false" => {}
                 _ => return bad("Request_BadRequest", "$count must be true or false.".into()),
             },
-            "$select" => {
-                let props: Vec<String> = v
-                    .split(',')
-                    .map(|p| p.trim().to_owned())
-                    .filter(|p| !p.is_empty())
-                    .collect();
-                if let Some(p) = props.iter().find(|p| !wire::is_user_property(p)) {
-                    return bad(
-                        "Request_BadRequest",
-                        format!(
-                            "Could not find a property named '{}' on type 'microsoft.graph.user'.",
-                            p.chars().take(64).collect::<String>()
-                        ),
-                    );
-                }
-                select = Some(props);
-            }
+            "$select" => match parse_select(&v) {
+                Ok(props) => select = Some(props),
+                Err(res) => return *res,
+            },
             other if other.starts_with('$') => {
                 return bad(
                     "Request_UnsupportedQuery",
@@ -239,9 +306,14 @@ pub async fn get_user(
     State(state): State<AppState>,
     GraphPrincipal(caller): GraphPrincipal,
     Path(key): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
+    let select = match single_user_query(query.as_deref()) {
+        Ok(s) => s,
+        Err(res) => return *res,
+    };
     match state.app.graph_get_user(&caller, &key).await {
-        Ok(Ok(u)) => axum::Json(wire::user_entity(base(&state), &u)).into_response(),
+        Ok(Ok(u)) => user_response(base(&state), &u, select.as_deref()),
         Ok(Err(r)) => refusal(r),
         Err(e) => unavailable(e),
     }
