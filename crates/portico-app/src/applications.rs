@@ -60,6 +60,24 @@ impl App {
         Ok((app, sp))
     }
 
+    /// Authorizes a change to an application's secrets or certificates and starts its audit
+    /// event (Entra's activity name for both).
+    pub(crate) async fn begin_credential_change(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+    ) -> Result<crate::context::Authorized, AppError> {
+        self.begin(
+            ctx,
+            tenant,
+            Action::ManageApplications,
+            AuditCategory::ApplicationManagement,
+            "Update application – Certificates and secrets management",
+            "Update",
+        )
+        .await
+    }
+
     /// Adds a client secret (Graph `addPassword`). Returns its public facts and the secret,
     /// which is not stored and cannot be shown again.
     pub async fn add_client_secret(
@@ -70,16 +88,7 @@ impl App {
         display_name: Option<&str>,
         lifetime_days: i64,
     ) -> Result<(PasswordCredential, String), AppError> {
-        let op = self
-            .begin(
-                ctx,
-                tenant,
-                Action::ManageApplications,
-                AuditCategory::ApplicationManagement,
-                "Update application – Certificates and secrets management",
-                "Update",
-            )
-            .await?;
+        let op = self.begin_credential_change(ctx, tenant).await?;
         if !(1..=MAX_SECRET_LIFETIME_DAYS).contains(&lifetime_days) {
             return Err(ValidationError::new(
                 "passwordCredential.endDateTime",

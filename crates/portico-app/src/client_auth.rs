@@ -8,10 +8,8 @@ use crate::{App, AppError, Context};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use portico_domain::application::KeyCredential;
-use portico_domain::audit::AuditCategory;
 use portico_domain::tenant::Tenant;
 use portico_domain::{AppId, KeyId, TenantId, ValidationError};
-use portico_policy::directory::Action;
 use portico_store::StoredKeyCredential;
 use serde_json::Value;
 
@@ -46,16 +44,7 @@ impl App {
         certificate: &[u8],
         display_name: Option<&str>,
     ) -> Result<KeyCredential, AppError> {
-        let op = self
-            .begin(
-                ctx,
-                tenant,
-                Action::ManageApplications,
-                AuditCategory::ApplicationManagement,
-                "Update application – Certificates and secrets management",
-                "Update",
-            )
-            .await?;
+        let op = self.begin_credential_change(ctx, tenant).await?;
         let cert = portico_crypto::cert::parse_certificate(certificate)
             .map_err(|e| ValidationError::new("keyCredentials.key", e.to_string()))?;
         if cert.not_after <= self.clock.now() {

@@ -62,10 +62,20 @@ impl App {
         user: &User,
         browser: &Browser,
     ) -> Result<Gate, AppError> {
+        let familiar = self.is_familiar(tenant, user, browser).await?;
+        self.gate(tenant, user, browser, familiar).await
+    }
+
+    async fn gate(
+        &self,
+        tenant: &Tenant,
+        user: &User,
+        browser: &Browser,
+        familiar: bool,
+    ) -> Result<Gate, AppError> {
         let now = self.clock.now();
         let account = user.id.to_string();
         let ip = address(browser);
-        let familiar = self.is_familiar(tenant, user, browser).await?;
         let keys: Vec<String> = lockout::counters(familiar)
             .iter()
             .map(|c| c.key(&account, &ip))
@@ -77,8 +87,9 @@ impl App {
         Ok(if locked { Gate::Locked } else { Gate::Open })
     }
 
-    /// Counts an attempt on every counter that applies, atomically, and locks what reached
-    /// its threshold.
+    /// Refuses the attempt unchecked when a counter is locked; otherwise counts it on every
+    /// counter that applies, atomically, and locks what reached its threshold (that attempt is
+    /// refused too).
     pub(crate) async fn begin_password_attempt(
         &self,
         tenant: &Tenant,
@@ -94,6 +105,10 @@ impl App {
             failures: 0,
             locked: false,
         };
+        if self.gate(tenant, user, browser, familiar).await? == Gate::Locked {
+            attempt.locked = true;
+            return Ok(attempt);
+        }
         for counter in lockout::counters(familiar) {
             let key = counter.key(&account, &ip);
             let t = self

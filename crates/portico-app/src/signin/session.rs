@@ -73,23 +73,4 @@ impl App {
             Err(e) => Err(e.into()),
         }
     }
-
-    /// Ends the session a cookie names (and the refresh tokens it started). Returns whether
-    /// there was one.
-    pub async fn end_session(
-        &self,
-        tenant: TenantId,
-        token: Option<&str>,
-    ) -> Result<bool, AppError> {
-        match self.session_from_cookie(tenant, token).await? {
-            Some((s, u)) => {
-                self.store
-                    .revoke_session(tenant, s.id, self.clock.now())
-                    .await?;
-                tracing::info!(tenant = %tenant, user = %u.id, session = %s.id, "signed out");
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
 }

@@ -367,24 +367,17 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let app_ref = Some((flow.req.client_app_id, flow.req.client_name.as_str()));
-        let locked = |this: &Self, flow: &Flow, username: String| {
-            this.screen(
+        let attempt = self.begin_password_attempt(tenant, &user, browser).await?;
+        if attempt.locked {
+            self.log_sign_in(tenant, browser, Some(&user), None, app_ref, true, codes::LOCKED, Some("Account is locked because the user tried to sign in too many times with an incorrect user ID or password.")).await?;
+            return self.screen(
                 tenant,
-                flow,
+                &flow,
                 Page::Password {
                     username,
                     error: Some(LOCKED.into()),
                 },
-            )
-        };
-        if self.lockout_gate(tenant, &user, browser).await? == super::lockout::Gate::Locked {
-            self.log_sign_in(tenant, browser, Some(&user), None, app_ref, true, codes::LOCKED, Some("Account is locked because the user tried to sign in too many times with an incorrect user ID or password.")).await?;
-            return locked(self, &flow, username);
-        }
-        let attempt = self.begin_password_attempt(tenant, &user, browser).await?;
-        if attempt.locked {
-            self.log_sign_in(tenant, browser, Some(&user), None, app_ref, true, codes::LOCKED, Some("Account is locked because the user tried to sign in too many times with an incorrect user ID or password.")).await?;
-            return locked(self, &flow, username);
+            );
         }
         let hash = self.store.password_hash(tenant.id, user.id).await?;
         let ok = match (&hash, password.chars().count()) {
