@@ -9,6 +9,7 @@ pub mod error;
 pub mod grant;
 pub mod group;
 pub mod ids;
+pub mod odata;
 pub mod paging;
 pub mod role;
 pub mod signin;

@@ -30,6 +30,20 @@ pub trait GroupStore: Send + Sync {
         tenant: TenantId,
         page: &PageRequest,
     ) -> Result<Page<Group>, StoreError>;
+    /// One page of groups matching a validated OData query, with the next page's cursor.
+    async fn query_groups(
+        &self,
+        tenant: TenantId,
+        query: &portico_domain::odata::ListQuery,
+        after: Option<&portico_domain::odata::Cursor>,
+        limit: u32,
+    ) -> Result<(Vec<Group>, Option<portico_domain::odata::Cursor>), StoreError>;
+    /// How many groups match a validated OData query.
+    async fn count_query_groups(
+        &self,
+        tenant: TenantId,
+        query: &portico_domain::odata::ListQuery,
+    ) -> Result<u64, StoreError>;
     /// Writes a group's mutable properties.
     async fn update_group(
         &self,
@@ -228,6 +242,28 @@ macro_rules! group_store_impl {
                     .await?
                     .ok_or($crate::StoreError::NotFound("group"))?;
                 $crate::groups::group_from_row(&row)
+            }
+
+            async fn query_groups(&self, tenant: portico_domain::TenantId, query: &portico_domain::odata::ListQuery, after: Option<&portico_domain::odata::Cursor>, limit: u32) -> Result<(Vec<portico_domain::group::Group>, Option<portico_domain::odata::Cursor>), $crate::StoreError> {
+                let mut sql = $crate::query_sql::Sql::new(Self::BACKEND, tenant.0, $crate::query_sql::group_column);
+                sql.conditions(query)?;
+                let key = sql.sort_key(query)?;
+                sql.page(query, after, limit)?;
+                let head = format!(
+                    "SELECT id, display_name, description, mail_nickname, security_enabled, mail_enabled, created_at, deleted_at{} FROM directory_groups WHERE tenant_id = $1",
+                    key.as_deref().map(|k| format!(", {k} AS sort_key")).unwrap_or_default()
+                );
+                Ok($crate::query_sql::fetch_page!(&self.pool, head, sql, key.is_some(), limit, $crate::groups::group_from_row, |g: &portico_domain::group::Group| g.id.0))
+            }
+
+            async fn count_query_groups(&self, tenant: portico_domain::TenantId, query: &portico_domain::odata::ListQuery) -> Result<u64, $crate::StoreError> {
+                let mut sql = $crate::query_sql::Sql::new(Self::BACKEND, tenant.0, $crate::query_sql::group_column);
+                sql.conditions(query)?;
+                let text = format!("SELECT COUNT(*) FROM directory_groups WHERE tenant_id = $1{}", sql.text);
+                let n: i64 = $crate::query_sql::bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(text)), &sql.binds)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(u64::try_from(n).unwrap_or(0))
             }
 
             async fn list_groups(&self, tenant: portico_domain::TenantId, page: &portico_domain::paging::PageRequest) -> Result<portico_domain::paging::Page<portico_domain::group::Group>, $crate::StoreError> {

@@ -19,6 +19,7 @@ mod keys;
 mod lib_support;
 mod migrate;
 mod postgres;
+mod query_sql;
 mod roles;
 mod row;
 mod sessions;
@@ -29,6 +30,8 @@ mod users;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
+#[cfg(feature = "testing")]
+pub mod conformance_query;
 #[cfg(feature = "testing")]
 pub mod conformance_sign_in;
 #[cfg(feature = "testing")]

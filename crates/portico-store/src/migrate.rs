@@ -39,6 +39,11 @@ const SQLITE: &[Embedded] = &[
         "key credentials",
         include_str!("../migrations/sqlite/0006_key_credentials.sql"),
     ),
+    (
+        7,
+        "directory queries",
+        include_str!("../migrations/sqlite/0007_directory_queries.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -70,6 +75,11 @@ const POSTGRES: &[Embedded] = &[
         6,
         "key credentials",
         include_str!("../migrations/postgres/0006_key_credentials.sql"),
+    ),
+    (
+        7,
+        "directory queries",
+        include_str!("../migrations/postgres/0007_directory_queries.sql"),
     ),
 ];
 

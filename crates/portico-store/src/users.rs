@@ -4,6 +4,7 @@ use crate::StoreError;
 use crate::row::RowExt;
 use async_trait::async_trait;
 use portico_domain::audit::AuditEvent;
+use portico_domain::odata::{Cursor, ListQuery};
 use portico_domain::paging::{Page, PageRequest};
 use portico_domain::user::{
     CreationType, ExternalUserState, ObjectIdentity, User, UserFilter, UserType,
@@ -45,6 +46,21 @@ pub trait UserStore: Send + Sync {
         filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, StoreError>;
+    /// One page of live users matching a validated OData query, in the query's order (by id
+    /// when it names none), continuing after `after`; with the cursor of the next page.
+    async fn query_users(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+        after: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<(Vec<User>, Option<Cursor>), StoreError>;
+    /// How many live users match a validated OData query.
+    async fn count_query_users(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+    ) -> Result<u64, StoreError>;
     /// Counts live users matching the filter.
     async fn count_users(&self, tenant: TenantId, filter: &UserFilter) -> Result<u64, StoreError>;
     /// Writes every mutable property of a live user (not the password).
@@ -223,6 +239,14 @@ macro_rules! user_store_impl {
                         .bind(u.id.0)
                         .execute(&mut **tx)
                         .await?;
+                    sqlx::query("INSERT INTO user_identities (tenant_id, user_id, sign_in_type, issuer, issuer_assigned_id) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(tenant.0)
+                        .bind(u.id.0)
+                        .bind(&identity.sign_in_type)
+                        .bind(identity.issuer.to_lowercase())
+                        .bind(identity.issuer_assigned_id.as_deref().map(str::to_lowercase))
+                        .execute(&mut **tx)
+                        .await?;
                 }
                 Ok(())
             }
@@ -232,11 +256,12 @@ macro_rules! user_store_impl {
                 tenant: portico_domain::TenantId,
                 id: portico_domain::UserId,
             ) -> Result<(), $crate::StoreError> {
-                sqlx::query("DELETE FROM user_identity_keys WHERE tenant_id = $1 AND user_id = $2")
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .execute(&mut **tx)
-                    .await?;
+                for sql in [
+                    "DELETE FROM user_identity_keys WHERE tenant_id = $1 AND user_id = $2",
+                    "DELETE FROM user_identities WHERE tenant_id = $1 AND user_id = $2",
+                ] {
+                    sqlx::query(sql).bind(tenant.0).bind(id.0).execute(&mut **tx).await?;
+                }
                 Ok(())
             }
 
@@ -333,6 +358,29 @@ macro_rules! user_store_impl {
                     .bind(filter.user_type.map(|t| t.as_str()))
                     .bind(filter.account_enabled)
                     .bind(filter.starts_with.as_deref().map($crate::users::like_prefix))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn query_users(&self, tenant: portico_domain::TenantId, query: &portico_domain::odata::ListQuery, after: Option<&portico_domain::odata::Cursor>, limit: u32) -> Result<(Vec<portico_domain::user::User>, Option<portico_domain::odata::Cursor>), $crate::StoreError> {
+                let mut sql = $crate::query_sql::Sql::new(Self::BACKEND, tenant.0, $crate::query_sql::user_column);
+                sql.conditions(query)?;
+                let key = sql.sort_key(query)?;
+                sql.page(query, after, limit)?;
+                let head = format!(
+                    "SELECT {}{} FROM users WHERE tenant_id = $1 AND deleted_at IS NULL",
+                    $crate::users::user_columns!(),
+                    key.as_deref().map(|k| format!(", {k} AS sort_key")).unwrap_or_default()
+                );
+                Ok($crate::query_sql::fetch_page!(&self.pool, head, sql, key.is_some(), limit, $crate::users::user_from_row, |u: &portico_domain::user::User| u.id.0))
+            }
+
+            async fn count_query_users(&self, tenant: portico_domain::TenantId, query: &portico_domain::odata::ListQuery) -> Result<u64, $crate::StoreError> {
+                let mut sql = $crate::query_sql::Sql::new(Self::BACKEND, tenant.0, $crate::query_sql::user_column);
+                sql.conditions(query)?;
+                let text = format!("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND deleted_at IS NULL{}", sql.text);
+                let n: i64 = $crate::query_sql::bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(text)), &sql.binds)
                     .fetch_one(&self.pool)
                     .await?;
                 Ok(u64::try_from(n).unwrap_or(0))

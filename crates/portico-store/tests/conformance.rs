@@ -10,6 +10,7 @@
 )]
 
 use portico_store::conformance::*;
+use portico_store::conformance_query::*;
 use portico_store::conformance_sign_in::*;
 
 portico_store::backend_tests!(
@@ -32,4 +33,6 @@ portico_store::backend_tests!(
     lockout_counters_count_lock_and_reset,
     sign_in_log_and_permission_grants,
     key_credentials_and_assertion_ids,
+    users_filter_order_search_and_count,
+    groups_filter_and_order,
 );
