@@ -25,6 +25,21 @@ pub enum Actor {
         /// Their UPN.
         user_principal_name: String,
     },
+    /// An application acting as itself (app-only Graph token) in a tenant, with the
+    /// directory roles its application permissions amount to
+    /// (`portico_policy::graph::app_equivalent_roles`).
+    App {
+        /// The tenant it acts in.
+        tenant: TenantId,
+        /// Client id.
+        app_id: uuid::Uuid,
+        /// Its service principal in the tenant.
+        service_principal_id: uuid::Uuid,
+        /// Name, for the audit log.
+        display_name: String,
+        /// Equivalent roles.
+        roles: Vec<DirectoryRole>,
+    },
 }
 
 /// The acting party and the correlation id that ties logs and audit events together.
@@ -60,6 +75,16 @@ impl Context {
             } => Initiator::User {
                 id: id.0,
                 user_principal_name: user_principal_name.clone(),
+            },
+            Actor::App {
+                app_id,
+                service_principal_id,
+                display_name,
+                ..
+            } => Initiator::App {
+                app_id: *app_id,
+                service_principal_id: *service_principal_id,
+                display_name: display_name.clone(),
             },
         }
     }
@@ -141,8 +166,16 @@ impl App {
     ) -> Result<Vec<DirectoryRole>, AppError> {
         match &ctx.actor {
             Actor::System { .. } => Ok(DirectoryRole::ALL.to_vec()),
-            Actor::User { tenant: home, .. } if *home != tenant => {
+            Actor::User { tenant: home, .. } | Actor::App { tenant: home, .. }
+                if *home != tenant =>
+            {
                 Err(AppError::NotFound("tenant"))
+            }
+            Actor::App { roles, .. } => {
+                if any_role_allows(roles, action) {
+                    return Ok(roles.clone());
+                }
+                self.refused(ctx, tenant, activity, category).await
             }
             Actor::User { id, .. } => {
                 // A deleted or blocked account keeps its role assignments but may not use them.
@@ -159,16 +192,26 @@ impl App {
                 if any_role_allows(&roles, action) {
                     return Ok(roles);
                 }
-                let mut event = ctx.audit(self, category, activity, "Other");
-                event.result = AuditResult::Failure;
-                event.result_reason =
-                    Some("Insufficient privileges to complete the operation.".into());
-                self.store.record_audit(tenant, &event).await?;
-                Err(AppError::Forbidden(
-                    "Insufficient privileges to complete the operation.".into(),
-                ))
+                self.refused(ctx, tenant, activity, category).await
             }
         }
+    }
+
+    /// Audits a refusal and returns it.
+    async fn refused(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        activity: &str,
+        category: AuditCategory,
+    ) -> Result<Vec<DirectoryRole>, AppError> {
+        let mut event = ctx.audit(self, category, activity, "Other");
+        event.result = AuditResult::Failure;
+        event.result_reason = Some("Insufficient privileges to complete the operation.".into());
+        self.store.record_audit(tenant, &event).await?;
+        Err(AppError::Forbidden(
+            "Insufficient privileges to complete the operation.".into(),
+        ))
     }
 }
 

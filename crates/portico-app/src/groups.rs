@@ -4,7 +4,7 @@ use crate::context::user_ref;
 use crate::{Actor, App, AppError, Context};
 use portico_domain::audit::AuditCategory;
 use portico_domain::directory_object::{ObjectKind, ObjectRef};
-use portico_domain::group::{Group, NewGroup};
+use portico_domain::group::{Group, GroupPatch, NewGroup};
 use portico_domain::paging::{Page, PageRequest};
 use portico_domain::{GroupId, TenantId, UserId};
 use portico_policy::directory::Action;
@@ -187,6 +187,86 @@ impl App {
         Ok(self
             .store
             .add_group_owner(tenant, group, owner, self.clock.now(), &audit)
+            .await?)
+    }
+
+    /// Updates a group's name, description or mail nickname.
+    pub async fn update_group(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        group: GroupId,
+        patch: GroupPatch,
+    ) -> Result<Group, AppError> {
+        self.authorize_group_change(ctx, tenant, group, "Update group")
+            .await?;
+        let before = self.store.get_group(tenant, group).await?;
+        let after = patch.apply(&before)?;
+        if after == before {
+            return Ok(after);
+        }
+        let mut audit = ctx
+            .audit(
+                self,
+                AuditCategory::GroupManagement,
+                "Update group",
+                "Update",
+            )
+            .target("Group", after.id, Some(&after.display_name));
+        if before.display_name != after.display_name {
+            audit = audit.modified(
+                "DisplayName",
+                Some(before.display_name.clone()),
+                Some(after.display_name.clone()),
+            );
+        }
+        self.store.update_group(tenant, &after, &audit).await?;
+        Ok(after)
+    }
+
+    /// Deletes a group (owners and group administrators).
+    pub async fn delete_group(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        group: GroupId,
+    ) -> Result<(), AppError> {
+        self.authorize_group_change(ctx, tenant, group, "Delete group")
+            .await?;
+        let g = self.store.get_group(tenant, group).await?;
+        let audit = ctx
+            .audit(
+                self,
+                AuditCategory::GroupManagement,
+                "Delete group",
+                "Delete",
+            )
+            .target("Group", g.id, Some(&g.display_name));
+        Ok(self.store.delete_group(tenant, group, &audit).await?)
+    }
+
+    /// Removes an owner.
+    pub async fn remove_group_owner(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        group: GroupId,
+        owner: uuid::Uuid,
+    ) -> Result<(), AppError> {
+        self.authorize_group_change(ctx, tenant, group, "Remove owner from group")
+            .await?;
+        let audit = ctx
+            .audit(
+                self,
+                AuditCategory::GroupManagement,
+                "Remove owner from group",
+                "Unassign",
+            )
+            .target("Group", group, None)
+            .target("DirectoryObject", owner, None);
+        Ok(self
+            .store
+            .remove_group_owner(tenant, group, owner, &audit)
             .await?)
     }
 

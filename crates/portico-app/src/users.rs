@@ -3,7 +3,7 @@
 use crate::{Actor, App, AppError, Context};
 use portico_domain::audit::AuditCategory;
 use portico_domain::paging::{Page, PageRequest};
-use portico_domain::user::{NewUser, User, UserFilter};
+use portico_domain::user::{NewUser, User, UserFilter, UserPatch};
 use portico_domain::validate::{self, DomainName};
 use portico_domain::{TenantId, UserId, ValidationError};
 use portico_policy::directory::{Action, may_manage_user, may_reset_password};
@@ -81,7 +81,9 @@ impl App {
     /// Checks the actor may read the tenant's directory (any user of the tenant, or an operator).
     pub fn authorize_read(&self, ctx: &Context, tenant: TenantId) -> Result<(), AppError> {
         match &ctx.actor {
-            Actor::User { tenant: home, .. } if *home != tenant => {
+            Actor::User { tenant: home, .. } | Actor::App { tenant: home, .. }
+                if *home != tenant =>
+            {
                 Err(AppError::NotFound("tenant"))
             }
             _ => Ok(()),
@@ -213,6 +215,98 @@ impl App {
 }
 
 impl App {
+    /// Updates a user's properties (Graph `PATCH /users/{id}`): every change validated, a new
+    /// UPN must be in a verified domain of the tenant, privileged users only by a Global
+    /// Administrator. Blocking sign-in ends the user's sessions and refresh tokens.
+    pub async fn update_user(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        user: UserId,
+        patch: UserPatch,
+    ) -> Result<User, AppError> {
+        let op_audit = self
+            .begin_on_user(
+                ctx,
+                tenant,
+                user,
+                Action::ManageUsers,
+                may_manage_user,
+                ("Update user", "Update"),
+            )
+            .await?;
+        let before = self.store.get_user(tenant, user).await?;
+        let after = patch.apply(&before)?;
+        if after.user_principal_name != before.user_principal_name {
+            self.check_upn_domain(tenant, &after.user_principal_name)
+                .await?;
+        }
+        if after == before {
+            return Ok(after);
+        }
+        let mut audit =
+            op_audit.target_user(after.id, &after.user_principal_name, &after.display_name);
+        for (name, old, new) in [
+            (
+                "DisplayName",
+                before.display_name.clone(),
+                after.display_name.clone(),
+            ),
+            (
+                "UserPrincipalName",
+                before.user_principal_name.clone(),
+                after.user_principal_name.clone(),
+            ),
+            (
+                "UserType",
+                before.user_type.as_str().to_owned(),
+                after.user_type.as_str().to_owned(),
+            ),
+            (
+                "AccountEnabled",
+                before.account_enabled.to_string(),
+                after.account_enabled.to_string(),
+            ),
+            (
+                "Mail",
+                before.mail.clone().unwrap_or_default(),
+                after.mail.clone().unwrap_or_default(),
+            ),
+        ] {
+            if old != new {
+                audit = audit.modified(name, Some(old), Some(new));
+            }
+        }
+        self.store.update_user(tenant, &after, &audit).await?;
+        if before.account_enabled && !after.account_enabled {
+            self.store
+                .revoke_user_sessions(tenant, user, self.clock.now())
+                .await?;
+        }
+        Ok(after)
+    }
+
+    /// Permanently deletes a soft-deleted user.
+    pub async fn purge_deleted_user(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<(), AppError> {
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageUsers,
+                AuditCategory::UserManagement,
+                "Hard delete user",
+                "Delete",
+            )
+            .await?;
+        let audit = op.audit.target("User", user, None);
+        Ok(self.store.purge_user(tenant, user, &audit).await?)
+    }
+
     /// Authorizes `action` against one user: the actor needs the action and, by
     /// `allowed(actor roles, target roles)`, the right to act on a user holding the target's
     /// roles (privileged users are for Global Administrators). `(activity, operation)` name the

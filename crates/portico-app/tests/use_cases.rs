@@ -345,7 +345,7 @@ async fn password_resets_follow_role_rules(store: Arc<dyn Store>) {
     let plain = member(&app, &t, "plain", None).await;
     let id = |c: &Context| match &c.actor {
         Actor::User { id, .. } => *id,
-        Actor::System { .. } => unreachable!(),
+        Actor::System { .. } | Actor::App { .. } => unreachable!(),
     };
     app.set_password(&helpdesk, t.id, id(&plain), "New-Passw0rd", true)
         .await
@@ -476,11 +476,11 @@ async fn groups_prevent_cycles_and_let_owners_manage_members(store: Arc<dyn Stor
     let guest = member(&app, &t, "guest", None).await;
     let owner_id = match &owner.actor {
         Actor::User { id, .. } => *id,
-        Actor::System { .. } => unreachable!(),
+        Actor::System { .. } | Actor::App { .. } => unreachable!(),
     };
     let guest_id = match &guest.actor {
         Actor::User { id, .. } => *id,
-        Actor::System { .. } => unreachable!(),
+        Actor::System { .. } | Actor::App { .. } => unreachable!(),
     };
     let a = app
         .create_group(
@@ -565,7 +565,7 @@ async fn deleted_users_are_purged_after_thirty_days(store: Arc<dyn Store>) {
     let u = member(&app, &t, "leaver", None).await;
     let id = match &u.actor {
         Actor::User { id, .. } => *id,
-        Actor::System { .. } => unreachable!(),
+        Actor::System { .. } | Actor::App { .. } => unreachable!(),
     };
     app.delete_user(&operator(), t.id, id).await.unwrap();
     clock.advance(time::Duration::days(29));
@@ -600,7 +600,7 @@ async fn privileged_actions_need_privileged_actors(store: Arc<dyn Store>) {
     .await;
     let id = |c: &Context| match &c.actor {
         Actor::User { id, .. } => *id,
-        Actor::System { .. } => unreachable!(),
+        Actor::System { .. } | Actor::App { .. } => unreachable!(),
     };
 
     // Claiming a domain without DNS proof is for operators only, even for a Global Administrator.

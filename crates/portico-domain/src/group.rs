@@ -25,6 +25,40 @@ pub struct Group {
     pub deleted_date_time: Option<OffsetDateTime>,
 }
 
+/// A partial update of a group (Graph `PATCH /groups/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupPatch {
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `description` (`Some(None)` clears it).
+    pub description: Option<Option<String>>,
+    /// `mailNickname`.
+    pub mail_nickname: Option<String>,
+}
+
+impl GroupPatch {
+    /// Applies the patch, validating like [`NewGroup::build`].
+    pub fn apply(self, group: &Group) -> Result<Group, ValidationError> {
+        let mut g = group.clone();
+        if let Some(v) = self.display_name {
+            g.display_name = validate::display_name("displayName", &v)?;
+        }
+        if let Some(v) = self.description {
+            g.description = validate::optional_text("description", v.as_deref(), 1024)?;
+        }
+        if let Some(v) = self.mail_nickname {
+            let probe = NewGroup {
+                display_name: g.display_name.clone(),
+                description: None,
+                mail_nickname: Some(v),
+            }
+            .build(g.created_date_time)?;
+            g.mail_nickname = probe.mail_nickname;
+        }
+        Ok(g)
+    }
+}
+
 /// What a caller may set when creating a group.
 #[derive(Debug, Clone, Default)]
 pub struct NewGroup {

@@ -331,6 +331,124 @@ impl NewUser {
     }
 }
 
+/// A partial update of a user (Graph `PATCH /users/{id}`): `None` leaves a property as it
+/// is; `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `givenName`.
+    pub given_name: Option<Option<String>>,
+    /// `surname`.
+    pub surname: Option<Option<String>>,
+    /// `mail`.
+    pub mail: Option<Option<String>>,
+    /// `otherMails` (replaces the list).
+    pub other_mails: Option<Vec<String>>,
+    /// `mailNickname`.
+    pub mail_nickname: Option<Option<String>>,
+    /// `userPrincipalName`.
+    pub user_principal_name: Option<String>,
+    /// `userType` (conversion between Member and Guest).
+    pub user_type: Option<UserType>,
+    /// `accountEnabled`.
+    pub account_enabled: Option<bool>,
+    /// `companyName`.
+    pub company_name: Option<Option<String>>,
+    /// `jobTitle`.
+    pub job_title: Option<Option<String>>,
+    /// `preferredLanguage`.
+    pub preferred_language: Option<Option<String>>,
+    /// `identities` (replaces the list).
+    pub identities: Option<Vec<ObjectIdentity>>,
+    /// `passwordProfile.forceChangePasswordNextSignIn` (the password itself is set apart).
+    pub force_change_password_next_sign_in: Option<bool>,
+}
+
+impl UserPatch {
+    /// Whether the patch changes nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Applies the patch to `user`, validating every changed property like [`NewUser::build`].
+    pub fn apply(self, user: &User) -> Result<User, ValidationError> {
+        let mut u = user.clone();
+        if let Some(v) = self.display_name {
+            u.display_name = validate::display_name("displayName", &v)?;
+        }
+        if let Some(v) = self.given_name {
+            u.given_name = validate::optional_text("givenName", v.as_deref(), 64)?;
+        }
+        if let Some(v) = self.surname {
+            u.surname = validate::optional_text("surname", v.as_deref(), 64)?;
+        }
+        if let Some(v) = self.mail {
+            u.mail = v
+                .as_deref()
+                .map(|m| validate::email("mail", m))
+                .transpose()?;
+        }
+        if let Some(v) = self.other_mails {
+            if v.len() > 250 {
+                return Err(ValidationError::new(
+                    "otherMails",
+                    "may hold at most 250 addresses",
+                ));
+            }
+            u.other_mails = v
+                .iter()
+                .map(|m| validate::email("otherMails", m))
+                .collect::<Result<Vec<_>, _>>()?;
+        }
+        if let Some(v) = self.mail_nickname {
+            u.mail_nickname = validate::optional_text("mailNickname", v.as_deref(), 64)?;
+        }
+        if let Some(v) = self.user_principal_name {
+            u.user_principal_name = validate::user_principal_name("userPrincipalName", &v)?;
+        }
+        if let Some(v) = self.user_type {
+            u.user_type = v;
+        }
+        if let Some(v) = self.account_enabled {
+            u.account_enabled = v;
+        }
+        if let Some(v) = self.company_name {
+            u.company_name = validate::optional_text("companyName", v.as_deref(), 64)?;
+        }
+        if let Some(v) = self.job_title {
+            u.job_title = validate::optional_text("jobTitle", v.as_deref(), 128)?;
+        }
+        if let Some(v) = self.preferred_language {
+            u.preferred_language = v
+                .as_deref()
+                .map(|l| validate::language_tag("preferredLanguage", l))
+                .transpose()?;
+        }
+        if let Some(v) = self.identities {
+            let identities = v
+                .into_iter()
+                .map(ObjectIdentity::validated)
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut keys: Vec<String> = identities.iter().map(ObjectIdentity::unique_key).collect();
+            keys.sort();
+            keys.dedup();
+            if keys.len() != identities.len() {
+                return Err(ValidationError::new(
+                    "identities",
+                    "lists the same identity twice",
+                ));
+            }
+            u.identities = identities;
+        }
+        if let Some(v) = self.force_change_password_next_sign_in {
+            u.force_change_password_next_sign_in = v;
+        }
+        Ok(u)
+    }
+}
+
 /// Filters for listing users.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserFilter {

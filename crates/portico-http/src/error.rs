@@ -189,6 +189,19 @@ impl IntoResponse for HtmlError {
 
 /// The fallback for unknown paths: Graph JSON under `/v1.0`, an HTML page for browsers
 /// elsewhere, JSON otherwise.
+pub async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> Response {
+    GraphError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Request_BadRequest",
+        format!(
+            "The method {method} is not supported on '{}'.",
+            uri.path().chars().take(200).collect::<String>()
+        ),
+    )
+    .into_response()
+}
+
+/// The fallback for unknown paths: a Graph error under `/v1.0`, a page for browsers.
 pub async fn not_found(uri: Uri, headers: axum::http::HeaderMap) -> Response {
     let path = uri.path();
     let wants_html = headers

@@ -72,16 +72,57 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/{tenant}/oauth2/v2.0/logout",
             get(web::logout::logout_get).post(web::logout::logout_post),
         )
-        .route("/v1.0/me", get(graph::me))
-        .route("/v1.0/users", get(graph::list_users))
-        .route("/v1.0/users/$count", get(graph::count_users))
-        .route("/v1.0/users/{id}", get(graph::get_user))
-        .route("/v1.0/organization", get(graph::organization))
+        .merge(graph_routes())
         .route(
             "/oidc/userinfo",
             get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),
         )
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state.clone());
     middleware::wrap(routes, state, settings)
+}
+
+/// The Graph API routes (`/v1.0`).
+fn graph_routes() -> Router<AppState> {
+    use axum::routing::{delete, post};
+    use graph::{groups, users};
+    Router::new()
+        .route("/v1.0/me", get(users::me))
+        .route("/v1.0/users", get(users::list).post(users::create))
+        .route("/v1.0/users/$count", get(users::count))
+        .route(
+            "/v1.0/users/{id}",
+            get(users::get).patch(users::update).delete(users::delete),
+        )
+        .route("/v1.0/users/{id}/{link}", get(users::member_of))
+        .route(
+            "/v1.0/directory/deletedItems/microsoft.graph.user",
+            get(users::deleted_list),
+        )
+        .route(
+            "/v1.0/directory/deletedItems/{id}",
+            get(users::deleted_get).delete(users::deleted_purge),
+        )
+        .route(
+            "/v1.0/directory/deletedItems/{id}/restore",
+            post(users::deleted_restore),
+        )
+        .route("/v1.0/groups", get(groups::list).post(groups::create))
+        .route("/v1.0/groups/$count", get(groups::count))
+        .route(
+            "/v1.0/groups/{id}",
+            get(groups::get)
+                .patch(groups::update)
+                .delete(groups::delete),
+        )
+        .route("/v1.0/groups/{id}/{link}", get(groups::links))
+        .route("/v1.0/groups/{id}/{link}/$ref", post(groups::add_ref))
+        .route(
+            "/v1.0/groups/{id}/{link}/{object}/$ref",
+            delete(groups::remove_ref),
+        )
+        .route("/v1.0/directoryObjects/{id}", get(groups::directory_object))
+        .route("/v1.0/directoryObjects/getByIds", post(groups::get_by_ids))
+        .route("/v1.0/organization", get(graph::organization))
 }

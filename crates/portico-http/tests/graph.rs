@@ -271,8 +271,18 @@ async fn graph_reads_are_authorized_by_portico_tokens(store: Arc<dyn Store>) {
         ),
         (
             "unsupported option",
-            "/v1.0/users?$filter=startswith(displayName,'A')",
+            "/v1.0/users?$expand=manager",
             "Request_UnsupportedQuery",
+        ),
+        (
+            "unsupported filter",
+            "/v1.0/users?$filter=contains(displayName,'A')",
+            "Request_UnsupportedQuery",
+        ),
+        (
+            "malformed filter",
+            "/v1.0/users?$filter=displayName%20eq",
+            "Request_BadRequest",
         ),
     ] {
         let (status, e) = graph_get(&f, bad, Some(&reader)).await;

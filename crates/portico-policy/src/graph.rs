@@ -3,15 +3,38 @@
 //! acts with the delegated scopes the app holds, and never beyond what the user may do
 //! (guests get Entra's restricted default view).
 
+use portico_domain::role::DirectoryRole;
+
 /// A Graph operation, by what it touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphAction {
     /// `GET /me`.
     ReadOwnProfile,
-    /// Read users other than oneself.
+    /// Read users other than oneself (`users`, `directory/deletedItems` of users).
     ReadUsers,
+    /// Create, update, delete, restore and purge users (directory roles decide which ones).
+    WriteUsers,
+    /// Read groups, their members and owners, and memberships (`memberOf`).
+    ReadGroups,
+    /// Create, update and delete groups.
+    WriteGroups,
+    /// Add and remove group members and owners.
+    WriteGroupMembers,
     /// `GET /organization`.
     ReadOrganization,
+}
+
+impl GraphAction {
+    /// Every action, for tables and tests.
+    pub const ALL: [GraphAction; 7] = [
+        Self::ReadOwnProfile,
+        Self::ReadUsers,
+        Self::WriteUsers,
+        Self::ReadGroups,
+        Self::WriteGroups,
+        Self::WriteGroupMembers,
+        Self::ReadOrganization,
+    ];
 }
 
 /// The caller, as far as the decision needs it.
@@ -31,18 +54,29 @@ pub enum GraphCaller<'a> {
     },
 }
 
-/// The committed table: for each action, the app roles and the delegated scopes that allow it,
-/// and whether guests are allowed with those scopes.
-const TABLE: &[(GraphAction, &[&str], &[&str], bool)] = &[
+/// One row of the table: the action, the application permissions that allow it, the
+/// delegated scopes that allow it, and whether guests may use those scopes for it. Delegated
+/// writes also need a directory role that allows the change (`directory::role_allows`).
+type Row = (
+    GraphAction,
+    &'static [&'static str],
+    &'static [&'static str],
+    bool,
+);
+
+/// The committed table (Graph's documented least-to-most privileged permissions per API).
+const TABLE: &[Row] = &[
     (
         GraphAction::ReadOwnProfile,
         &[],
         &[
             "User.Read",
             "User.ReadWrite",
+            "User.ReadBasic.All",
             "User.Read.All",
             "User.ReadWrite.All",
             "Directory.Read.All",
+            "Directory.ReadWrite.All",
             "Directory.AccessAsUser.All",
         ],
         true,
@@ -56,9 +90,67 @@ const TABLE: &[(GraphAction, &[&str], &[&str], bool)] = &[
             "Directory.ReadWrite.All",
         ],
         &[
+            "User.ReadBasic.All",
             "User.Read.All",
             "User.ReadWrite.All",
             "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
+    ),
+    (
+        GraphAction::WriteUsers,
+        &["User.ReadWrite.All", "Directory.ReadWrite.All"],
+        &[
+            "User.ReadWrite.All",
+            "Directory.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
+    ),
+    (
+        GraphAction::ReadGroups,
+        &[
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+            "GroupMember.Read.All",
+            "GroupMember.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        &[
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+            "GroupMember.Read.All",
+            "GroupMember.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
+    ),
+    (
+        GraphAction::WriteGroups,
+        &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
+        &[
+            "Group.ReadWrite.All",
+            "Directory.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
+    ),
+    (
+        GraphAction::WriteGroupMembers,
+        &[
+            "GroupMember.ReadWrite.All",
+            "Group.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+        &[
+            "GroupMember.ReadWrite.All",
+            "Group.ReadWrite.All",
+            "Directory.ReadWrite.All",
             "Directory.AccessAsUser.All",
         ],
         false,
@@ -75,6 +167,29 @@ const TABLE: &[(GraphAction, &[&str], &[&str], bool)] = &[
         true,
     ),
 ];
+
+/// The directory roles an app acts with for the changes its Graph application permissions
+/// allow: an app with `User.ReadWrite.All` manages users as a User Administrator would (never
+/// privileged administrators), one with `Group.ReadWrite.All` groups as a Groups
+/// Administrator.
+#[must_use]
+pub fn app_equivalent_roles(app_roles: &[String]) -> Vec<DirectoryRole> {
+    let has = |v: &str| app_roles.iter().any(|r| r == v);
+    let mut out = Vec::new();
+    if has("User.ReadWrite.All") || has("Directory.ReadWrite.All") {
+        out.push(DirectoryRole::UserAdministrator);
+    }
+    if has("Group.ReadWrite.All")
+        || has("GroupMember.ReadWrite.All")
+        || has("Directory.ReadWrite.All")
+    {
+        out.push(DirectoryRole::GroupsAdministrator);
+    }
+    if has("Application.ReadWrite.All") {
+        out.push(DirectoryRole::ApplicationAdministrator);
+    }
+    out
+}
 
 /// Whether `caller` may perform `action`.
 #[must_use]
@@ -95,17 +210,73 @@ pub fn graph_allows(caller: GraphCaller<'_>, action: GraphAction) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn writes_need_write_permissions_and_guests_never_write() {
+        let read = v(&["User.Read.All", "Group.Read.All"]);
+        let write = v(&["User.ReadWrite.All", "GroupMember.ReadWrite.All"]);
+        for a in [GraphAction::WriteUsers, GraphAction::WriteGroupMembers] {
+            assert!(!graph_allows(GraphCaller::App { roles: &read }, a), "{a:?}");
+            assert!(graph_allows(GraphCaller::App { roles: &write }, a), "{a:?}");
+            assert!(
+                !graph_allows(
+                    GraphCaller::User {
+                        scopes: &write,
+                        member: false
+                    },
+                    a
+                ),
+                "{a:?}"
+            );
+            assert!(
+                graph_allows(
+                    GraphCaller::User {
+                        scopes: &write,
+                        member: true
+                    },
+                    a
+                ),
+                "{a:?}"
+            );
+        }
+        assert!(!graph_allows(
+            GraphCaller::App { roles: &write },
+            GraphAction::WriteGroups
+        ));
+        assert!(graph_allows(
+            GraphCaller::App { roles: &write },
+            GraphAction::ReadGroups
+        ));
+        // every row's permissions are real Graph permission names
+        for (_, app, delegated, _) in TABLE {
+            for p in app.iter().chain(delegated.iter()) {
+                assert!(p.split('.').count() >= 2, "{p}");
+            }
+        }
+    }
+
+    #[test]
+    fn apps_act_with_equivalent_roles() {
+        assert!(app_equivalent_roles(&v(&["User.Read.All"])).is_empty());
+        assert_eq!(
+            app_equivalent_roles(&v(&["User.ReadWrite.All"])),
+            vec![DirectoryRole::UserAdministrator]
+        );
+        assert_eq!(
+            app_equivalent_roles(&v(&["Directory.ReadWrite.All"])),
+            vec![
+                DirectoryRole::UserAdministrator,
+                DirectoryRole::GroupsAdministrator
+            ]
+        );
+    }
+
     fn v(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()
     }
 
     #[test]
     fn every_action_has_a_row() {
-        for a in [
-            GraphAction::ReadOwnProfile,
-            GraphAction::ReadUsers,
-            GraphAction::ReadOrganization,
-        ] {
+        for a in GraphAction::ALL {
             assert!(TABLE.iter().any(|(x, ..)| *x == a), "{a:?}");
         }
     }

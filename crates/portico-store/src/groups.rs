@@ -105,6 +105,9 @@ pub trait GroupStore: Send + Sync {
         tenant: TenantId,
         group: GroupId,
     ) -> Result<Vec<ObjectRef>, StoreError>;
+    /// What kind of live directory object `id` is in the tenant (users, groups, service
+    /// principals). NotFound("directory object").
+    async fn object_kind(&self, tenant: TenantId, id: Uuid) -> Result<ObjectKind, StoreError>;
     /// Groups the object is a direct member of.
     async fn member_of(&self, tenant: TenantId, object: Uuid) -> Result<Vec<GroupId>, StoreError>;
     /// Groups the object is a member of directly or through nested groups (cycles are safe).
@@ -242,6 +245,17 @@ macro_rules! group_store_impl {
                     .await?
                     .ok_or($crate::StoreError::NotFound("group"))?;
                 $crate::groups::group_from_row(&row)
+            }
+
+            async fn object_kind(&self, tenant: portico_domain::TenantId, id: uuid::Uuid) -> Result<portico_domain::directory_object::ObjectKind, $crate::StoreError> {
+                let kind: Option<String> = sqlx::query_scalar("SELECT 'user' FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL UNION ALL SELECT 'group' FROM directory_groups WHERE tenant_id = $1 AND id = $2 UNION ALL SELECT 'servicePrincipal' FROM service_principals WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let kind = kind.ok_or($crate::StoreError::NotFound("directory object"))?;
+                portico_domain::directory_object::ObjectKind::parse(&kind)
+                    .ok_or_else(|| $crate::StoreError::corrupt(format!("object kind {kind}")))
             }
 
             async fn query_groups(&self, tenant: portico_domain::TenantId, query: &portico_domain::odata::ListQuery, after: Option<&portico_domain::odata::Cursor>, limit: u32) -> Result<(Vec<portico_domain::group::Group>, Option<portico_domain::odata::Cursor>), $crate::StoreError> {

@@ -1,8 +1,15 @@
-//! The start of the Microsoft-Graph-compatible API: who is calling (an access token this
-//! deployment issued for Graph), and the first read operations (`me`, a user by id or UPN,
-//! the organization), each authorized by `portico_policy::graph`.
+//! The Microsoft-Graph-compatible API's use cases: who is calling (an access token this
+//! deployment issued for Graph), what they may do (`portico_policy::graph`, then the directory
+//! roles of the ordinary use cases for changes), and the operations per resource.
 
-use crate::{App, AppError};
+mod groups;
+mod paging;
+mod users;
+
+pub use groups::{DirectoryObject, GroupLink, MAX_GET_BY_IDS};
+pub use users::GraphPage;
+
+use crate::{Actor, App, AppError, Context};
 use portico_domain::tenant::{Domain, Tenant};
 use portico_domain::user::{User, UserType};
 use portico_domain::well_known::is_graph_resource;
@@ -54,6 +61,37 @@ pub enum GraphRefusal {
     DelegatedOnly,
 }
 
+/// Why a Graph operation did not complete: refused at the Graph layer, or failed in the use
+/// case it called.
+#[derive(Debug)]
+pub enum GraphFailure {
+    /// A Graph refusal (authentication, permission, malformed request).
+    Refused(GraphRefusal),
+    /// A use-case error (validation, conflict, not found, outage).
+    Failed(AppError),
+}
+
+impl From<GraphRefusal> for GraphFailure {
+    fn from(r: GraphRefusal) -> Self {
+        Self::Refused(r)
+    }
+}
+
+impl From<AppError> for GraphFailure {
+    fn from(e: AppError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<StoreError> for GraphFailure {
+    fn from(e: StoreError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// The result of a Graph operation.
+pub type GraphResult<T> = Result<T, GraphFailure>;
+
 impl Caller {
     fn policy_view(&self) -> GraphCaller<'_> {
         match &self.kind {
@@ -62,6 +100,15 @@ impl Caller {
                 scopes,
                 member: user.user_type == UserType::Member,
             },
+        }
+    }
+
+    /// The signed-in user of a delegated call.
+    #[must_use]
+    pub fn user(&self) -> Option<&User> {
+        match &self.kind {
+            CallerKind::User { user, .. } => Some(user),
+            CallerKind::App { .. } => None,
         }
     }
 
@@ -87,6 +134,46 @@ fn words(v: Option<&Value>) -> Vec<String> {
 }
 
 impl App {
+    /// The use-case context of a Graph caller, after checking the Graph permission for
+    /// `action`: the signed-in user, or the app with the directory roles its application
+    /// permissions amount to.
+    pub(crate) async fn graph_context(
+        &self,
+        caller: &Caller,
+        action: GraphAction,
+    ) -> GraphResult<Context> {
+        caller.require(action)?;
+        let actor = match &caller.kind {
+            CallerKind::User { user, .. } => Actor::User {
+                tenant: caller.tenant.id,
+                id: user.id,
+                user_principal_name: user.user_principal_name.clone(),
+            },
+            CallerKind::App { roles } => {
+                let (sp, name) = match self
+                    .store
+                    .find_service_principal_by_app_id(caller.tenant.id, caller.client)
+                    .await
+                {
+                    Ok(sp) => (sp.id.0, sp.display_name),
+                    Err(StoreError::NotFound(_)) => (uuid::Uuid::nil(), caller.client.to_string()),
+                    Err(e) => return Err(e.into()),
+                };
+                Actor::App {
+                    tenant: caller.tenant.id,
+                    app_id: caller.client.0,
+                    service_principal_id: sp,
+                    display_name: name,
+                    roles: portico_policy::graph::app_equivalent_roles(roles),
+                }
+            }
+        };
+        Ok(Context {
+            actor,
+            correlation_id: portico_domain::CorrelationId::new(),
+        })
+    }
+
     /// Authenticates a Graph request's bearer token.
     pub async fn graph_caller(
         &self,
@@ -158,93 +245,6 @@ impl App {
             CallerKind::User { user, .. } => Ok(user.as_ref().clone()),
             CallerKind::App { .. } => Err(GraphRefusal::Forbidden),
         }
-    }
-
-    /// `GET /users/{id | userPrincipalName}`. A user may always read themself.
-    pub async fn graph_get_user(
-        &self,
-        caller: &Caller,
-        key: &str,
-    ) -> Result<Result<User, GraphRefusal>, AppError> {
-        let found = match key.parse::<uuid::Uuid>() {
-            Ok(id) => self.store.get_user(caller.tenant.id, UserId(id)).await,
-            Err(_) => self.store.find_user_by_upn(caller.tenant.id, key).await,
-        };
-        let user = match found {
-            Ok(u) => u,
-            Err(StoreError::NotFound(_)) => {
-                // Refuse a caller without the permission before saying what exists.
-                if let Err(r) = caller.require(GraphAction::ReadUsers) {
-                    return Ok(Err(r));
-                }
-                return Ok(Err(GraphRefusal::NotFound(key.chars().take(200).collect())));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let own = matches!(&caller.kind, CallerKind::User { user: me, .. } if me.id == user.id);
-        let action = if own {
-            GraphAction::ReadOwnProfile
-        } else {
-            GraphAction::ReadUsers
-        };
-        Ok(caller.require(action).map(|()| user))
-    }
-
-    /// `GET /users`: a page of the tenant's users in a stable order (by id), with an opaque,
-    /// tamper-proof token for the next page (sealed under the master key, bound to the tenant).
-    pub async fn graph_list_users(
-        &self,
-        caller: &Caller,
-        top: Option<u32>,
-        skiptoken: Option<&str>,
-    ) -> Result<Result<(Vec<User>, Option<String>), GraphRefusal>, AppError> {
-        if let Err(r) = caller.require(GraphAction::ReadUsers) {
-            return Ok(Err(r));
-        }
-        let context = format!("graph-skiptoken:{}:users", caller.tenant.id);
-        let after = match skiptoken {
-            None => None,
-            Some(t) => {
-                let opened = (t.len() <= 1024)
-                    .then(|| self.keys.open(t, &context))
-                    .flatten()
-                    .and_then(|raw| uuid::Uuid::from_slice(&raw).ok());
-                match opened {
-                    Some(id) => Some(id),
-                    None => return Ok(Err(GraphRefusal::BadRequest("The $skiptoken is not valid: use the @odata.nextLink of the previous page.".into()))),
-                }
-            }
-        };
-        let page = self
-            .store
-            .list_users(
-                caller.tenant.id,
-                &portico_domain::user::UserFilter::default(),
-                &portico_domain::paging::PageRequest { top, after },
-            )
-            .await?;
-        let next = match page.next {
-            Some(id) => Some(self.keys.seal(id.as_bytes(), &context)?),
-            None => None,
-        };
-        Ok(Ok((page.items, next)))
-    }
-
-    /// `GET /users/$count` and `$count=true`: how many users the tenant has.
-    pub async fn graph_count_users(
-        &self,
-        caller: &Caller,
-    ) -> Result<Result<u64, GraphRefusal>, AppError> {
-        if let Err(r) = caller.require(GraphAction::ReadUsers) {
-            return Ok(Err(r));
-        }
-        Ok(Ok(self
-            .store
-            .count_users(
-                caller.tenant.id,
-                &portico_domain::user::UserFilter::default(),
-            )
-            .await?))
     }
 
     /// `GET /organization`: the caller's tenant and its domains.
