@@ -87,6 +87,10 @@ async function iterateAll(firstPage, headers) {
   const it = new PageIterator(client, firstPage, (item) => { items.push(item); return true; }, headers ? { headers } : undefined);
   await it.iterate();
   assert.ok(it.isComplete(), 'the iterator reached the last page');
+  for (const c of calls.slice(before)) { // the next pages: fetched, and with the headers asked for
+    assert.equal(c.status, 200, c.url);
+    for (const [k, v] of Object.entries(headers ?? {})) assert.equal(c.headers.get(k), v, `${k} on ${c.url}`);
+  }
   return { items, pages: 1 + calls.length - before };
 }
 
@@ -104,7 +108,8 @@ function step(name, fn) {
     } catch (e) {
       if (!(e instanceof GraphError)) throw e;
       const { method, url } = last();
-      throw new Error(`${method} ${url} failed: GraphError ${e.statusCode} ${e.code ?? ''} ${e.message || '(no Graph error body)'}`, { cause: e });
+      const what = [e.statusCode, e.code, e.message || '(no Graph error body)'].filter(Boolean).join(' ');
+      throw new Error(`${method} ${url} failed: GraphError ${what}`, { cause: e });
     }
   });
 }

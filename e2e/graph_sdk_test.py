@@ -144,7 +144,7 @@ class PorticoClientSecretCredential(AsyncTokenCredential):
         self.requested_scopes = []
         self._token: Optional[AccessToken] = None
 
-    async def get_token(self, *scopes, claims=None, tenant_id=None, enable_cae=False, **kwargs) -> AccessToken:
+    async def get_token(self, *scopes, **kwargs) -> AccessToken:  # kwargs: claims, enable_cae (unused here)
         self.requested_scopes.append(scopes)
         if self._token and self._token.expires_on - 60 > time.time():
             return self._token
@@ -193,8 +193,8 @@ def graph_client(p: Portico, credential, recorder: Recorder, allowed_hosts=("127
 
     The token goes only to allowed_hosts (host names, no scheme or port)."""
     auth = AzureIdentityAuthenticationProvider(credential, scopes=[GRAPH_SCOPE], allowed_hosts=list(allowed_hosts))
-    # GraphRequestAdapter(auth) alone would build this same client, but without a way to add the hook:
-    # the same middleware and options (msgraph's own, e.g. the /me url replacement), plus our hook.
+    # What GraphRequestAdapter(auth) builds by itself (the default middleware with msgraph's own options,
+    # e.g. the /me url replacement), plus the hook, shorter timeouts and no proxies from the environment.
     http = httpx.AsyncClient(timeout=httpx.Timeout(30, connect=10), trust_env=False,
                              event_hooks={"response": [recorder]})
     http = GraphClientFactory.create_with_default_middleware(client=http, options=sdk_adapter_module.options)
@@ -222,10 +222,15 @@ async def iterate_all(ctx, first_page, headers=None):
     """Every item of a collection through msgraph-core's PageIterator; returns (items, pages fetched)."""
     before = len(ctx.rec.exchanges)
     it = PageIterator(first_page, ctx.adapter, error_mapping={"XXX": ODataError})
-    if headers:
-        it.set_headers(headers)  # the next pages need ConsistencyLevel too (Graph's rule for advanced queries)
+    if headers:  # the next pages need ConsistencyLevel too (Graph's rule for advanced queries)
+        # Not it.set_headers(headers): in msgraph-core 1.5.2 it calls HeadersCollection.add_all(**headers), a TypeError.
+        it.headers.add_all(headers)
     items = []
     await it.iterate(lambda item: items.append(item) or True)
+    for e in ctx.rec.exchanges[before:]:
+        assert e.status == 200, e
+        for k, v in (headers or {}).items():
+            assert e.request_headers.get(k) == v, (k, e.request_headers)
     return items, 1 + len(ctx.rec.exchanges) - before
 
 

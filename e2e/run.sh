@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Black-box end-to-end tests: the real portico binary driven by real third-party clients
-# (openid-client + headless Chromium over http, MSAL Python over TLS).
+# (openid-client + headless Chromium over http, MSAL Python over TLS, the Microsoft Graph SDKs:
+# msgraph-sdk for Python over http, @microsoft/microsoft-graph-client over TLS).
 #
 #   e2e/run.sh [PATH/TO/portico]        default: target/debug/portico
 #
-# Installs what it needs when missing (Debian chromium as root, npm ci, a venv with msal),
-# makes a throwaway CA and server certificate, runs each suite under a timeout and prints a
-# summary. Every server listens on 127.0.0.1 port 0 with a fresh data dir and is stopped on exit.
-# Environment: E2E_SUITES="openid-client msal" (which suites), E2E_SUITE_TIMEOUT=180 (seconds
-# per suite), CHROMIUM=/usr/bin/chromium.
+# Installs what it needs when missing (Debian chromium as root when the openid-client suite runs,
+# npm ci, a venv with msal and msgraph-sdk), makes a throwaway CA and server certificate, runs
+# each suite under a timeout and prints a summary. Every server listens on 127.0.0.1 port 0 with
+# a fresh data dir and is stopped on exit.
+# Environment: E2E_SUITES="openid-client msal graph-sdk-python graph-sdk-js" (which suites),
+# E2E_SUITE_TIMEOUT=180 (seconds per suite), CHROMIUM=/usr/bin/chromium.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 BIN="${1:-$ROOT/target/debug/portico}"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-SUITES="${E2E_SUITES:-openid-client msal}"
+SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js}"
 SUITE_TIMEOUT="${E2E_SUITE_TIMEOUT:-180}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 
@@ -43,7 +45,7 @@ trap 'exit 130' INT TERM
 
 # ---- installs (idempotent, quiet) ----
 started=$SECONDS
-if [ ! -x "$CHROMIUM" ]; then
+if [[ " $SUITES " == *" openid-client "* ]] && [ ! -x "$CHROMIUM" ]; then # only that suite uses a browser
   [ "$(id -u)" = 0 ] || die "headless Chromium is missing: as root run 'apt-get install chromium' (or set CHROMIUM=/path/to/chromium)"
   say "installing chromium (apt-get)"
   if ! timeout 600 bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium' >"$TMP/apt.log" 2>&1; then
@@ -60,7 +62,7 @@ if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.e2e-installed"; then
   cp "$HERE/package-lock.json" "$HERE/node_modules/.e2e-installed"
 fi
 if [ ! -x "$HERE/.venv/bin/python" ] || ! cmp -s "$HERE/requirements.txt" "$HERE/.venv/.e2e-installed"; then
-  say "creating the Python venv (msal)"
+  say "creating the Python venv (msal, msgraph-sdk)"
   if ! { python3 -m venv "$HERE/.venv" && timeout 300 "$HERE/.venv/bin/pip" install -q -r "$HERE/requirements.txt"; } >"$TMP/pip.log" 2>&1; then
     cat "$TMP/pip.log" >&2
     die "creating the venv failed"
@@ -112,7 +114,10 @@ for suite in $SUITES; do
   case "$suite" in
     openid-client) run_suite openid-client node --test --test-reporter=spec "$HERE/openid-client.test.mjs" ;;
     msal) run_suite msal env REQUESTS_CA_BUNDLE="$E2E_CA" SSL_CERT_FILE="$E2E_CA" "$HERE/.venv/bin/python" "$HERE/msal_test.py" ;;
-    *) die "unknown suite '$suite' (known: openid-client msal)" ;;
+    graph-sdk-python) run_suite graph-sdk-python "$HERE/.venv/bin/python" "$HERE/graph_sdk_test.py" ;;
+    # node reads NODE_EXTRA_CA_CERTS only at start-up: its fetch then trusts the test CA.
+    graph-sdk-js) run_suite graph-sdk-js env NODE_EXTRA_CA_CERTS="$E2E_CA" node --test --test-reporter=spec "$HERE/graph-sdk.test.mjs" ;;
+    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js)" ;;
   esac
 done
 

@@ -86,6 +86,41 @@ const GRAPH_ROLES: &[(Uuid, &str, &str)] = &[
         "RoleManagement.ReadWrite.Directory",
         "Read and write all directory RBAC settings",
     ),
+    (
+        uuid!("97235f07-e226-4f63-ace3-39588e11d3a1"),
+        "User.ReadBasic.All",
+        "Read all users' basic profiles",
+    ),
+    (
+        uuid!("98830695-27a2-44f7-8c18-0c3ebc9698f6"),
+        "GroupMember.Read.All",
+        "Read all group memberships",
+    ),
+    (
+        uuid!("7e05723c-0bb0-42da-be95-ae9f08a6e53c"),
+        "Domain.ReadWrite.All",
+        "Read and write domains",
+    ),
+    (
+        uuid!("292d869f-3427-49a8-9dab-8c70152b74e9"),
+        "Organization.ReadWrite.All",
+        "Read and write organization information",
+    ),
+    (
+        uuid!("fb221be6-99f2-473f-bd32-01c6a0e9ca3b"),
+        "Policy.ReadWrite.Authorization",
+        "Read and write your organization's authorization policy",
+    ),
+    (
+        uuid!("be74164b-cff1-491c-8741-e671cb536e13"),
+        "Policy.ReadWrite.ApplicationConfiguration",
+        "Read and write your organization's application configuration policies",
+    ),
+    (
+        uuid!("01c0a623-fc9b-48e9-b794-0756f8e8f067"),
+        "Policy.ReadWrite.ConditionalAccess",
+        "Read and write your organization's conditional access policies",
+    ),
 ];
 
 /// Graph delegated permissions: (id, value, admin consent required, description).
@@ -155,6 +190,54 @@ const GRAPH_SCOPES: &[(Uuid, &str, bool, &str)] = &[
         "Group.ReadWrite.All",
         true,
         "Read and write all groups",
+    ),
+    (
+        uuid!("b4e74841-8e56-480b-be8b-910348b18b4c"),
+        "User.ReadWrite",
+        false,
+        "Read and update user profile",
+    ),
+    (
+        uuid!("b340eb25-3456-403f-be2f-af7a0d370277"),
+        "User.ReadBasic.All",
+        false,
+        "Read all users' basic profiles",
+    ),
+    (
+        uuid!("5f8c59db-677d-491f-a6b8-5f174b11ec1d"),
+        "Group.Read.All",
+        true,
+        "Read all groups",
+    ),
+    (
+        uuid!("bc024368-1153-4739-b217-4326f2e966d0"),
+        "GroupMember.Read.All",
+        true,
+        "Read group memberships",
+    ),
+    (
+        uuid!("f81125ac-d3b7-4573-a3b2-7099cc39df9e"),
+        "GroupMember.ReadWrite.All",
+        true,
+        "Read and write group memberships",
+    ),
+    (
+        uuid!("c5366453-9fb0-48a5-a156-24f0c49a4b84"),
+        "Directory.ReadWrite.All",
+        true,
+        "Read and write directory data",
+    ),
+    (
+        uuid!("c79f8feb-a9db-4090-85f9-90d820caa0eb"),
+        "Application.Read.All",
+        true,
+        "Read applications",
+    ),
+    (
+        uuid!("bdfbf15f-ee85-4955-8675-146e8e5296b5"),
+        "Application.ReadWrite.All",
+        true,
+        "Read and write all applications",
     ),
 ];
 

@@ -102,6 +102,12 @@ impl IntoResponse for GraphError {
     }
 }
 
+impl From<GraphError> for Response {
+    fn from(e: GraphError) -> Self {
+        e.into_response()
+    }
+}
+
 /// An OAuth 2.0 error response (RFC 6749 §5.2).
 #[derive(Debug)]
 pub struct OAuthError {

@@ -100,6 +100,11 @@ fn graph_routes() -> Router<AppState> {
             "/v1.0/directory/deletedItems/microsoft.graph.user",
             get(users::deleted_list),
         )
+        // the Python Graph SDK spells the type cast without the namespace prefix
+        .route(
+            "/v1.0/directory/deletedItems/graph.user",
+            get(users::deleted_list),
+        )
         .route(
             "/v1.0/directory/deletedItems/{id}",
             get(users::deleted_get).delete(users::deleted_purge),

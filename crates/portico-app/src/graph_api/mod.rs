@@ -7,6 +7,7 @@ mod paging;
 mod users;
 
 pub use groups::{DirectoryObject, GroupLink, MAX_GET_BY_IDS};
+pub use portico_policy::graph::GraphAction;
 pub use users::GraphPage;
 
 use crate::{Actor, App, AppError, Context};
@@ -14,7 +15,7 @@ use portico_domain::tenant::{Domain, Tenant};
 use portico_domain::user::{User, UserType};
 use portico_domain::well_known::is_graph_resource;
 use portico_domain::{AppId, TenantId, UserId};
-use portico_policy::graph::{GraphAction, GraphCaller, graph_allows};
+use portico_policy::graph::{GraphCaller, graph_allows};
 use portico_store::StoreError;
 use serde_json::Value;
 
@@ -172,6 +173,12 @@ impl App {
             actor,
             correlation_id: portico_domain::CorrelationId::new(),
         })
+    }
+
+    /// Checks the caller holds the Graph permission for `action` (handlers call it before
+    /// reading a request body, so that an unauthorized caller learns nothing from validation).
+    pub fn graph_require(&self, caller: &Caller, action: GraphAction) -> Result<(), GraphRefusal> {
+        caller.require(action)
     }
 
     /// Authenticates a Graph request's bearer token.

@@ -13,13 +13,21 @@ use serde_json::{Map, Value};
 /// Largest body accepted on the Graph API.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-fn bad(message: impl Into<String>) -> Response {
-    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message).into_response()
+fn bad(message: impl Into<String>) -> GraphError {
+    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
 }
 
-/// A JSON object body.
+/// A body read within the size limit; parsed as a JSON object when a handler asks (after it
+/// has authorized the caller).
 #[derive(Debug)]
-pub struct GraphBody(pub Map<String, Value>);
+pub struct GraphBody(pub Result<Map<String, Value>, String>);
+
+impl GraphBody {
+    /// The JSON object, or Graph's 400 for a malformed body.
+    pub fn object(&self) -> Result<&Map<String, Value>, GraphError> {
+        self.0.as_ref().map_err(|m| bad(m.clone()))
+    }
+}
 
 impl FromRequest<AppState> for GraphBody {
     type Rejection = Response;
@@ -36,13 +44,13 @@ impl FromRequest<AppState> for GraphBody {
                 .into_response());
             }
         };
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(_) => Err(bad("The request body must be a JSON object.")),
-            Err(e) => Err(bad(format!(
+        Ok(Self(match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err("The request body must be a JSON object.".to_owned()),
+            Err(e) => Err(format!(
                 "Unable to read JSON request payload: {e}. Please ensure the payload is valid JSON."
-            ))),
-        }
+            )),
+        }))
     }
 }
 
@@ -63,8 +71,9 @@ impl<'a> Props<'a> {
         type_name: &'static str,
         writable: &[&str],
         read_only: &[&str],
-    ) -> Result<Self, Response> {
-        for key in body.0.keys() {
+    ) -> Result<Self, GraphError> {
+        let map = body.object()?;
+        for key in map.keys() {
             if key == "@odata.type" || writable.contains(&key.as_str()) {
                 continue;
             }
@@ -79,13 +88,10 @@ impl<'a> Props<'a> {
                 ))
             });
         }
-        Ok(Self {
-            map: &body.0,
-            type_name,
-        })
+        Ok(Self { map, type_name })
     }
 
-    fn wrong(&self, name: &str, expected: &str) -> Response {
+    fn wrong(&self, name: &str, expected: &str) -> GraphError {
         bad(format!(
             "Invalid value specified for property '{name}' of resource '{}': expected {expected}.",
             self.type_name
@@ -93,7 +99,7 @@ impl<'a> Props<'a> {
     }
 
     /// A string property.
-    pub fn string(&self, name: &str) -> Result<Field<String>, Response> {
+    pub fn string(&self, name: &str) -> Result<Field<String>, GraphError> {
         match self.map.get(name) {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
@@ -103,7 +109,7 @@ impl<'a> Props<'a> {
     }
 
     /// A boolean property.
-    pub fn boolean(&self, name: &str) -> Result<Field<bool>, Response> {
+    pub fn boolean(&self, name: &str) -> Result<Field<bool>, GraphError> {
         match self.map.get(name) {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
@@ -113,7 +119,7 @@ impl<'a> Props<'a> {
     }
 
     /// A collection of strings.
-    pub fn strings(&self, name: &str) -> Result<Field<Vec<String>>, Response> {
+    pub fn strings(&self, name: &str) -> Result<Field<Vec<String>>, GraphError> {
         match self.map.get(name) {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
@@ -134,7 +140,7 @@ impl<'a> Props<'a> {
     }
 
     /// A required, non-null string.
-    pub fn required_string(&self, name: &str) -> Result<String, Response> {
+    pub fn required_string(&self, name: &str) -> Result<String, GraphError> {
         match self.string(name)? {
             Some(Some(s)) => Ok(s),
             _ => Err(bad(format!(
@@ -145,7 +151,7 @@ impl<'a> Props<'a> {
     }
 
     /// A required, non-null boolean.
-    pub fn required_bool(&self, name: &str) -> Result<bool, Response> {
+    pub fn required_bool(&self, name: &str) -> Result<bool, GraphError> {
         match self.boolean(name)? {
             Some(Some(b)) => Ok(b),
             _ => Err(bad(format!(
@@ -156,7 +162,7 @@ impl<'a> Props<'a> {
     }
 
     /// A string that may be absent but not null.
-    pub fn non_null_string(&self, name: &str) -> Result<Option<String>, Response> {
+    pub fn non_null_string(&self, name: &str) -> Result<Option<String>, GraphError> {
         match self.string(name)? {
             Some(None) => Err(self.wrong(name, "a string, not null")),
             other => Ok(other.flatten()),
@@ -164,7 +170,7 @@ impl<'a> Props<'a> {
     }
 
     /// A boolean that may be absent but not null.
-    pub fn non_null_bool(&self, name: &str) -> Result<Option<bool>, Response> {
+    pub fn non_null_bool(&self, name: &str) -> Result<Option<bool>, GraphError> {
         match self.boolean(name)? {
             Some(None) => Err(self.wrong(name, "true or false, not null")),
             other => Ok(other.flatten()),
@@ -174,13 +180,14 @@ impl<'a> Props<'a> {
 
 /// The object id named by a `$ref` body: `{"@odata.id": "https://…/v1.0/directoryObjects/{id}"}`
 /// (any host; also `/users/{id}`, `/groups/{id}`, `/servicePrincipals/{id}`).
-pub fn reference_id(body: &GraphBody) -> Result<uuid::Uuid, Response> {
-    let Some(Value::String(url)) = body.0.get("@odata.id") else {
+pub fn reference_id(body: &GraphBody) -> Result<uuid::Uuid, GraphError> {
+    let map = body.object()?;
+    let Some(Value::String(url)) = map.get("@odata.id") else {
         return Err(bad(
             "The request body must name the object as {\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{id}\"}.",
         ));
     };
-    if body.0.len() != 1 {
+    if map.len() != 1 {
         return Err(bad("A $ref body holds only '@odata.id'."));
     }
     let path = url.split(['?', '#']).next().unwrap_or_default();

@@ -9,7 +9,7 @@ use crate::error::GraphError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portico_app::graph_api::{GraphRefusal, GroupLink};
+use portico_app::graph_api::{GraphAction, GraphRefusal, GroupLink};
 use portico_domain::UserId;
 use portico_domain::directory_object::ObjectKind;
 use portico_domain::group::{GroupPatch, NewGroup};
@@ -35,8 +35,8 @@ const READ_ONLY: &[&str] = &[
     "mail",
 ];
 
-fn bad(message: impl Into<String>) -> Response {
-    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message).into_response()
+fn bad(message: impl Into<String>) -> GraphError {
+    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
 }
 
 fn entity(base: &str, g: &portico_domain::group::Group, select: Option<&[String]>) -> Value {
@@ -56,7 +56,7 @@ pub async fn list(
 ) -> Response {
     let opts = match odata::list_options(&GROUPS, query.as_deref(), &headers) {
         Ok(o) => o,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     let count = if opts.count {
         match state.app.graph_count_groups(&caller, &opts.query).await {
@@ -98,11 +98,11 @@ pub async fn count(
     RawQuery(query): RawQuery,
 ) -> Response {
     if !eventual(&headers) {
-        return count_needs_eventual();
+        return count_needs_eventual().into_response();
     }
     let opts = match odata::list_options(&GROUPS, query.as_deref(), &headers) {
         Ok(o) => o,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_count_groups(&caller, &opts.query).await {
         Ok(n) => (
@@ -123,7 +123,7 @@ pub async fn get(
 ) -> Response {
     let select = match odata::single_options(&GROUPS, query.as_deref()) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_get_group(&caller, &key).await {
         Ok(g) => axum::Json(entity(base(&state), &g, select.as_deref())).into_response(),
@@ -132,7 +132,7 @@ pub async fn get(
 }
 
 /// Ids bound with `owners@odata.bind` (users only).
-fn bound_owners(p: &Props<'_>) -> Result<Vec<UserId>, Response> {
+fn bound_owners(p: &Props<'_>) -> Result<Vec<UserId>, GraphError> {
     let Some(urls) = p.strings("owners@odata.bind")?.flatten() else {
         return Ok(Vec::new());
     };
@@ -143,7 +143,7 @@ fn bound_owners(p: &Props<'_>) -> Result<Vec<UserId>, Response> {
         .map(|u| {
             let mut m = serde_json::Map::new();
             m.insert("@odata.id".into(), Value::String(u));
-            reference_id(&GraphBody(m)).map(UserId)
+            reference_id(&GraphBody(Ok(m))).map(UserId)
         })
         .collect()
 }
@@ -156,7 +156,10 @@ pub async fn create(
     RawQuery(query): RawQuery,
     body: GraphBody,
 ) -> Response {
-    let parsed = (|| -> Result<_, Response> {
+    if let Err(r) = state.app.graph_require(&caller, GraphAction::WriteGroups) {
+        return refusal(r);
+    }
+    let parsed = (|| -> Result<_, GraphError> {
         odata::no_options(query.as_deref())?;
         let p = Props::new(&body, "Group", WRITABLE, READ_ONLY)?;
         if p.raw("members@odata.bind").is_some() {
@@ -185,7 +188,7 @@ pub async fn create(
     })();
     let (new, owners) = match parsed {
         Ok(v) => v,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_create_group(&caller, new, &owners).await {
         Ok(g) => {
@@ -207,7 +210,10 @@ pub async fn update(
     RawQuery(query): RawQuery,
     body: GraphBody,
 ) -> Response {
-    let parsed = (|| -> Result<_, Response> {
+    if let Err(r) = state.app.graph_require(&caller, GraphAction::WriteGroups) {
+        return refusal(r);
+    }
+    let parsed = (|| -> Result<_, GraphError> {
         odata::no_options(query.as_deref())?;
         let p = Props::new(&body, "Group", WRITABLE, READ_ONLY)?;
         for fixed in [
@@ -232,7 +238,7 @@ pub async fn update(
     })();
     let patch = match parsed {
         Ok(v) => v,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_update_group(&caller, &key, patch).await {
         Ok(_) => no_content(),
@@ -252,14 +258,14 @@ pub async fn delete(
     }
 }
 
-fn link(name: &str) -> Result<GroupLink, Response> {
+fn link(name: &str) -> Result<GroupLink, Box<Response>> {
     match name {
         "members" => Ok(GroupLink::Members),
         "transitiveMembers" => Ok(GroupLink::TransitiveMembers),
         "owners" => Ok(GroupLink::Owners),
-        other => Err(refusal(GraphRefusal::NotFound(
+        other => Err(Box::new(refusal(GraphRefusal::NotFound(
             other.chars().take(64).collect(),
-        ))),
+        )))),
     }
 }
 
@@ -272,10 +278,10 @@ pub async fn links(
 ) -> Response {
     let l = match link(&name) {
         Ok(l) => l,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     if let Err(res) = odata::no_options(query.as_deref()) {
-        return res;
+        return res.into_response();
     }
     match state.app.graph_group_links(&caller, &key, l).await {
         Ok(objects) => axum::Json(wire::collection(
@@ -296,6 +302,12 @@ pub async fn add_ref(
     Path((key, name)): Path<(String, String)>,
     body: GraphBody,
 ) -> Response {
+    if let Err(r) = state
+        .app
+        .graph_require(&caller, GraphAction::WriteGroupMembers)
+    {
+        return refusal(r);
+    }
     let l = match link(&name) {
         Ok(GroupLink::TransitiveMembers) | Err(_) => {
             return refusal(GraphRefusal::NotFound(format!("{name}/$ref")));
@@ -304,7 +316,7 @@ pub async fn add_ref(
     };
     let id = match reference_id(&body) {
         Ok(id) => id,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_add_group_link(&caller, &key, l, id).await {
         Ok(()) => no_content(),
@@ -356,7 +368,15 @@ pub async fn get_by_ids(
     GraphPrincipal(caller): GraphPrincipal,
     body: GraphBody,
 ) -> Response {
-    let parsed = (|| -> Result<_, Response> {
+    if state
+        .app
+        .graph_require(&caller, GraphAction::ReadUsers)
+        .is_err()
+        && let Err(r) = state.app.graph_require(&caller, GraphAction::ReadGroups)
+    {
+        return refusal(r);
+    }
+    let parsed = (|| -> Result<_, GraphError> {
         let p = Props::new(&body, "getByIds", &["ids", "types"], &[])?;
         let ids = p
             .strings("ids")?
@@ -398,7 +418,7 @@ pub async fn get_by_ids(
     })();
     let (ids, types) = match parsed {
         Ok(v) => v,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_get_by_ids(&caller, &ids, &types).await {
         Ok(objects) => axum::Json(wire::collection(

@@ -61,12 +61,14 @@ pub(crate) fn fail(f: GraphFailure) -> Response {
 
 /// `@odata.nextLink`: the same request with the next page's `$skiptoken`.
 pub(crate) fn next_link(base: &str, path: &str, carry: &[(String, String)], token: &str) -> String {
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in carry {
-        q.append_pair(k, v);
-    }
-    q.append_pair("$skiptoken", token);
-    format!("{base}/v1.0/{path}?{}", q.finish())
+    // Option names keep their literal `$`, as in Graph's links; values are encoded.
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let mut parts: Vec<String> = carry
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k).replace("%24", "$"), enc(v)))
+        .collect();
+    parts.push(format!("$skiptoken={}", enc(token)));
+    format!("{base}/v1.0/{path}?{}", parts.join("&"))
 }
 
 /// 204 No Content.

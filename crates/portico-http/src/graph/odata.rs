@@ -4,7 +4,6 @@
 
 use crate::error::GraphError;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use portico_domain::odata::{self, ListQuery, QueryError, Resource};
 
 /// Validated options of a collection request.
@@ -24,20 +23,20 @@ pub struct ListOptions {
     pub carry: Vec<(String, String)>,
 }
 
-fn error(e: &QueryError) -> Response {
+fn error(e: &QueryError) -> GraphError {
     let code = if e.unsupported {
         "Request_UnsupportedQuery"
     } else {
         "Request_BadRequest"
     };
-    GraphError::new(StatusCode::BAD_REQUEST, code, e.message.clone()).into_response()
+    GraphError::new(StatusCode::BAD_REQUEST, code, e.message.clone())
 }
 
-fn bad(message: impl Into<String>) -> Response {
-    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message).into_response()
+fn bad(message: impl Into<String>) -> GraphError {
+    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
 }
 
-fn unsupported(option: &str) -> Response {
+fn unsupported(option: &str) -> GraphError {
     GraphError::new(
         StatusCode::BAD_REQUEST,
         "Request_UnsupportedQuery",
@@ -46,7 +45,6 @@ fn unsupported(option: &str) -> Response {
             option.chars().take(32).collect::<String>()
         ),
     )
-    .into_response()
 }
 
 /// Whether the request sent `ConsistencyLevel: eventual`, which Graph requires for counts and
@@ -60,7 +58,7 @@ pub fn eventual(headers: &HeaderMap) -> bool {
 }
 
 /// Validates `$select` against the resource's properties.
-pub fn select(resource: &Resource, v: &str) -> Result<Vec<String>, Response> {
+pub fn select(resource: &Resource, v: &str) -> Result<Vec<String>, GraphError> {
     let mut props = Vec::new();
     for p in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match resource
@@ -89,7 +87,7 @@ pub fn list_options(
     resource: &Resource,
     query: Option<&str>,
     headers: &HeaderMap,
-) -> Result<ListOptions, Response> {
+) -> Result<ListOptions, GraphError> {
     let mut out = ListOptions::default();
     for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let key = k.as_ref();
@@ -140,7 +138,7 @@ pub fn list_options(
 
 /// The 400 Graph gives a count without `ConsistencyLevel: eventual`.
 #[must_use]
-pub fn count_needs_eventual() -> Response {
+pub fn count_needs_eventual() -> GraphError {
     bad("Counting requires the header 'ConsistencyLevel: eventual'.")
 }
 
@@ -148,7 +146,7 @@ pub fn count_needs_eventual() -> Response {
 pub fn single_options(
     resource: &Resource,
     query: Option<&str>,
-) -> Result<Option<Vec<String>>, Response> {
+) -> Result<Option<Vec<String>>, GraphError> {
     let mut sel = None;
     for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match k.as_ref() {
@@ -161,7 +159,7 @@ pub fn single_options(
 }
 
 /// Only `$filter`-free, option-free requests (writes, `$ref`): any `$` option is refused.
-pub fn no_options(query: Option<&str>) -> Result<(), Response> {
+pub fn no_options(query: Option<&str>) -> Result<(), GraphError> {
     for (k, _) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         if k.starts_with('$') {
             return Err(unsupported(&k));

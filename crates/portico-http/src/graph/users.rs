@@ -9,6 +9,7 @@ use crate::error::GraphError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use portico_app::graph_api::GraphAction;
 use portico_domain::odata::schema::USERS;
 use portico_domain::user::{NewUser, ObjectIdentity, UserPatch, UserType};
 use serde_json::Value;
@@ -62,7 +63,7 @@ pub async fn me(
 ) -> Response {
     let select = match odata::single_options(&USERS, query.as_deref()) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_me(&caller) {
         Ok(u) => single_user(base(&state), &u, select.as_deref()),
@@ -80,7 +81,7 @@ pub async fn list(
 ) -> Response {
     let opts = match odata::list_options(&USERS, query.as_deref(), &headers) {
         Ok(o) => o,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     let count = if opts.count {
         match state.app.graph_count_users(&caller, &opts.query).await {
@@ -124,11 +125,11 @@ pub async fn count(
     RawQuery(query): RawQuery,
 ) -> Response {
     if !eventual(&headers) {
-        return count_needs_eventual();
+        return count_needs_eventual().into_response();
     }
     let opts = match odata::list_options(&USERS, query.as_deref(), &headers) {
         Ok(o) => o,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_count_users(&caller, &opts.query).await {
         Ok(n) => (
@@ -149,7 +150,7 @@ pub async fn get(
 ) -> Response {
     let select = match odata::single_options(&USERS, query.as_deref()) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state.app.graph_get_user(&caller, &key).await {
         Ok(u) => single_user(base(&state), &u, select.as_deref()),
@@ -157,12 +158,12 @@ pub async fn get(
     }
 }
 
-fn bad(message: impl Into<String>) -> Response {
-    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message).into_response()
+fn bad(message: impl Into<String>) -> GraphError {
+    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
 }
 
 /// `passwordProfile`: `{password, forceChangePasswordNextSignIn, forceChangePasswordNextSignInWithMfa}`.
-fn password_profile(v: Option<&Value>) -> Result<(Option<String>, Option<bool>), Response> {
+fn password_profile(v: Option<&Value>) -> Result<(Option<String>, Option<bool>), GraphError> {
     let Some(v) = v else {
         return Ok((None, None));
     };
@@ -190,7 +191,7 @@ fn password_profile(v: Option<&Value>) -> Result<(Option<String>, Option<bool>),
     Ok((password, force))
 }
 
-fn identities(v: Option<&Value>) -> Result<Option<Vec<ObjectIdentity>>, Response> {
+fn identities(v: Option<&Value>) -> Result<Option<Vec<ObjectIdentity>>, GraphError> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(v) => serde_json::from_value::<Vec<ObjectIdentity>>(v.clone())
@@ -203,7 +204,7 @@ fn identities(v: Option<&Value>) -> Result<Option<Vec<ObjectIdentity>>, Response
     }
 }
 
-fn user_type(v: Option<String>) -> Result<Option<UserType>, Response> {
+fn user_type(v: Option<String>) -> Result<Option<UserType>, GraphError> {
     v.map(|t| {
         UserType::parse(&t).ok_or_else(|| bad(format!(
             "Invalid value specified for property 'userType' of resource 'User': '{}' (use Member or Guest).",
@@ -221,7 +222,10 @@ pub async fn create(
     RawQuery(query): RawQuery,
     body: GraphBody,
 ) -> Response {
-    let parsed = (|| -> Result<_, Response> {
+    if let Err(r) = state.app.graph_require(&caller, GraphAction::WriteUsers) {
+        return refusal(r);
+    }
+    let parsed = (|| -> Result<_, GraphError> {
         odata::no_options(query.as_deref())?;
         let p = Props::new(&body, "User", WRITABLE, READ_ONLY)?;
         let (password, force) = password_profile(p.raw("passwordProfile"))?;
@@ -251,7 +255,7 @@ pub async fn create(
     })();
     let (new, password, force) = match parsed {
         Ok(v) => v,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state
         .app
@@ -277,7 +281,10 @@ pub async fn update(
     RawQuery(query): RawQuery,
     body: GraphBody,
 ) -> Response {
-    let parsed = (|| -> Result<_, Response> {
+    if let Err(r) = state.app.graph_require(&caller, GraphAction::WriteUsers) {
+        return refusal(r);
+    }
+    let parsed = (|| -> Result<_, GraphError> {
         odata::no_options(query.as_deref())?;
         let p = Props::new(&body, "User", WRITABLE, READ_ONLY)?;
         let (password, force) = password_profile(p.raw("passwordProfile"))?;
@@ -301,7 +308,7 @@ pub async fn update(
     })();
     let (patch, password) = match parsed {
         Ok(v) => v,
-        Err(res) => return res,
+        Err(res) => return res.into_response(),
     };
     match state
         .app

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub(crate) mod browser;
+pub(crate) mod graph;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
