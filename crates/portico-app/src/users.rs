@@ -286,6 +286,65 @@ impl App {
         Ok(after)
     }
 
+    /// Seeds `count` synthetic members for load tests and demos, in batches of one
+    /// transaction each: `<prefix>NNNNNNN@<initial domain>` (7 digits, numbered after `start`),
+    /// displayName `Seed User NNNNNNN`, mail and an emailAddress identity at `seed.example`,
+    /// no password. Returns how many were created.
+    pub async fn seed_users(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        prefix: &str,
+        start: u64,
+        count: u64,
+    ) -> Result<u64, AppError> {
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                Action::ManageUsers,
+                AuditCategory::UserManagement,
+                "Import users",
+                "Add",
+            )
+            .await?;
+        let t = self.store.get_tenant(tenant).await?;
+        let domain = t.initial_domain.as_str().to_owned();
+        let now = self.clock.now();
+        let mut done = 0;
+        while done < count {
+            let batch = (count - done).min(5000);
+            let mut users = Vec::with_capacity(usize::try_from(batch).unwrap_or(5000));
+            for i in 0..batch {
+                let n = start + done + i + 1;
+                let mail = format!("{prefix}{n:07}@seed.example");
+                users.push(
+                    NewUser {
+                        display_name: format!("Seed User {n:07}"),
+                        user_principal_name: format!("{prefix}{n:07}@{domain}"),
+                        mail: Some(mail.clone()),
+                        identities: vec![portico_domain::user::ObjectIdentity {
+                            sign_in_type: "emailAddress".into(),
+                            issuer: "seed.example".into(),
+                            issuer_assigned_id: Some(mail),
+                        }],
+                        ..NewUser::default()
+                    }
+                    .build(now)?,
+                );
+            }
+            let audit = op
+                .audit
+                .clone()
+                .modified("Count", None, Some(batch.to_string()));
+            let mut audit = audit;
+            audit.id = portico_domain::AuditEventId::new();
+            self.store.import_users(tenant, &users, &audit).await?;
+            done += batch;
+        }
+        Ok(done)
+    }
+
     /// Permanently deletes a soft-deleted user.
     pub async fn purge_deleted_user(
         &self,

@@ -259,6 +259,52 @@ pub async fn users_filter_order_search_and_count(store: Arc<dyn Store>) {
     );
 }
 
+pub async fn bulk_import_is_all_or_nothing(store: Arc<dyn Store>) {
+    let t = tenant(&*store, "bulk").await;
+    let d = "bulk.onportico.test";
+    let mut users: Vec<User> = (0..50)
+        .map(|i| person(&format!("u{i}@{d}"), &format!("Bulk {i:02}")))
+        .collect();
+    users[7].identities = vec![ObjectIdentity {
+        sign_in_type: "emailAddress".into(),
+        issuer: "seed.example".into(),
+        issuer_assigned_id: Some("u7@seed.example".into()),
+    }];
+    store
+        .import_users(t.id, &users, &audit("Import users"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .count_query_users(t.id, &ListQuery::default())
+            .await
+            .unwrap(),
+        50
+    );
+    assert_eq!(
+        names(&*store, t.id, &q("identities/any(i:i/issuer eq 'seed.example' and i/issuerAssignedId eq 'U7@seed.example')")).await,
+        ["Bulk 07"]
+    );
+    // one duplicate UPN in a batch: nothing of the batch is created
+    let batch = vec![
+        person(&format!("new1@{d}"), "New 1"),
+        person(&format!("U3@{d}"), "Dup"),
+    ];
+    assert!(
+        store
+            .import_users(t.id, &batch, &audit("Import users"))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store
+            .count_query_users(t.id, &ListQuery::default())
+            .await
+            .unwrap(),
+        50
+    );
+}
+
 pub async fn groups_filter_and_order(store: Arc<dyn Store>) {
     let t = tenant(&*store, "gquery").await;
     for (name, desc) in [

@@ -23,6 +23,14 @@ pub trait UserStore: Send + Sync {
         password_hash: Option<&str>,
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
+    /// Creates many users (no passwords) in one transaction with one audit event: bulk
+    /// seeding and imports. Conflicts as for `create_user`; on any error nothing is created.
+    async fn import_users(
+        &self,
+        tenant: TenantId,
+        users: &[User],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// Reads a live user.
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError>;
     /// Finds a live user by UPN, case-insensitively.
@@ -287,6 +295,16 @@ macro_rules! user_store_impl {
             async fn create_user(&self, tenant: portico_domain::TenantId, user: &portico_domain::user::User, password_hash: Option<&str>, audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
                 Self::insert_user_rows(&mut tx, tenant, user, password_hash).await?;
+                Self::insert_audit_row(&mut tx, tenant, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn import_users(&self, tenant: portico_domain::TenantId, users: &[portico_domain::user::User], audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.write_tx().await?;
+                for u in users {
+                    Self::insert_user_rows(&mut tx, tenant, u, None).await?;
+                }
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
                 tx.commit().await?;
                 Ok(())

@@ -35,4 +35,5 @@ portico_store::backend_tests!(
     key_credentials_and_assertion_ids,
     users_filter_order_search_and_count,
     groups_filter_and_order,
+    bulk_import_is_all_or_nothing,
 );

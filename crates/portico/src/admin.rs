@@ -214,6 +214,32 @@ pub async fn user_cmd(app: &App, cmd: UserCommand) -> Result<(), CliError> {
                 u.id
             );
         }
+        UserCommand::Seed {
+            tenant: t,
+            count,
+            start,
+            prefix,
+        } => {
+            let t = tenant(app, &t).await?;
+            if count == 0 || count > 10_000_000 {
+                return Err(CliError::usage("--count must be 1 to 10000000"));
+            }
+            if prefix.is_empty()
+                || prefix.len() > 32
+                || !prefix.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                return Err(CliError::usage(
+                    "--prefix must be 1 to 32 ASCII letters or digits",
+                ));
+            }
+            let started = std::time::Instant::now();
+            let n = app.seed_users(&ctx(), t.id, &prefix, start, count).await?;
+            let secs = started.elapsed().as_secs_f64();
+            out!(
+                "seeded {n} users in {secs:.1} s ({:.0} users/s)",
+                n as f64 / secs.max(0.001)
+            );
+        }
         UserCommand::Restore { tenant: t, id } => {
             let t = tenant(app, &t).await?;
             let id = id

@@ -278,6 +278,21 @@ pub enum UserCommand {
         /// User id or UPN.
         user: String,
     },
+    /// Seed synthetic members in bulk for load tests: seedNNNNNNN@<initial domain>, "Seed User
+    /// NNNNNNN", mail and identity at seed.example, no password. Works while the server runs.
+    Seed {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// How many users to create.
+        #[arg(long)]
+        count: u64,
+        /// Number after which to start (to grow an earlier seed).
+        #[arg(long, default_value_t = 0)]
+        start: u64,
+        /// UPN prefix.
+        #[arg(long, default_value = "seed")]
+        prefix: String,
+    },
     /// Restore a soft-deleted user.
     Restore {
         #[command(flatten)]
