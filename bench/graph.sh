@@ -14,6 +14,9 @@
 #       BENCH_PAGE_USERS=100000       users to page through with $top=999
 #       BENCH_BACKENDS="sqlite postgres"
 #       BENCH_SEED_TIMEOUT=1800       seconds allowed to each `portico user seed`
+#       BENCH_ANALYZE=0               1: run ANALYZE after each seed (planner statistics), to tell
+#                                     a missing index from missing statistics; the default
+#                                     measures the database as the seed leaves it
 #   needs curl, python3, node + npm (autocannon, installed into bench/peer as bench/token.sh
 #   does); PostgreSQL at 127.0.0.1:5432, user postgres with trust auth, psql/createdb/dropdb.
 #
@@ -34,6 +37,7 @@ BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-8}"
 BENCH_PAGE_USERS="${BENCH_PAGE_USERS:-100000}"
 BENCH_BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
 BENCH_SEED_TIMEOUT="${BENCH_SEED_TIMEOUT:-1800}"
+BENCH_ANALYZE="${BENCH_ANALYZE:-0}"
 PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER=postgres PG_DB="portico_bench_$$"
 SERVER_LIMIT=1800 # no server lives longer: each one serves one size's measurements
 
@@ -103,7 +107,7 @@ if [ "$PROFILE" = debug ]; then
   echo "!!! Measure with a release build: cargo build --release -p portico                !!!"
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
 fi
-echo "load:    autocannon, $BENCH_CONNECTIONS connections, ${BENCH_SECONDS} s per query after a 1 s warm-up; sizes: $BENCH_USERS"
+echo "load:    autocannon, $BENCH_CONNECTIONS connections, ${BENCH_SECONDS} s per query after a 1 s warm-up; sizes: $BENCH_USERS$([ "$BENCH_ANALYZE" = 1 ] && echo '; ANALYZE after each seed')"
 echo
 
 if [ ! -x bench/peer/node_modules/.bin/autocannon ]; then
@@ -178,6 +182,8 @@ start_server() {
   for _ in $(seq 600); do
     [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$BASE/readyz")" = 200 ] && break; sleep 0.1
   done
+  [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$BASE/readyz")" = 200 ] \
+    || { echo "portico serve not ready within 60 s:" >&2; cat "$log" >&2; return 1; }
   START_MS=$(( $(date +%s%3N) - t0 ))
 }
 
@@ -187,11 +193,13 @@ cli() {
     || { echo "portico $*: failed: $(cat "$TMP/cli.err")" >&2; return 1; }
 }
 
+# token: an app-only Graph token (client credentials) into TOK.
 token() {
-  curl -s -m 30 -X POST "$BASE/$TENANT/oauth2/v2.0/token" \
+  curl -s -m 30 -o "$TMP/token.json" -X POST "$BASE/$TENANT/oauth2/v2.0/token" \
     --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$CLIENT" \
-    --data-urlencode "client_secret=$SECRET" --data-urlencode scope=https://graph.microsoft.com/.default \
-    | jget access_token
+    --data-urlencode "client_secret=$SECRET" --data-urlencode scope=https://graph.microsoft.com/.default || true
+  TOK=$(jget access_token < "$TMP/token.json" 2>/dev/null) \
+    || { echo "token request failed: $(head -c 300 "$TMP/token.json")" >&2; return 1; }
 }
 
 ROW='%-52s %8s %9s %9s %9s %8s\n'
@@ -252,10 +260,19 @@ PY
   fi
 }
 
+# analyze: planner statistics for the whole database (the server is stopped).
+analyze() {
+  if [ "$BACKEND_NAME" = PostgreSQL ]; then
+    bounded 600 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qc ANALYZE
+  else
+    bounded 600 python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("ANALYZE"); c.commit()' "$DATA/portico.db"
+  fi
+}
+
 measure_backend() { # BACKEND_NAME and DBARGS set
   local seeded=0 t0 ms count dbsize code
   start_server
-  cli tenant create "Graph Bench"; read -r TENANT DOMAIN _ < "$TMP/cli.out"
+  cli tenant create "Graph Bench"; read -r TENANT _ < "$TMP/cli.out"
   cli app create --tenant "$TENANT" --name "Graph bench" --graph-permission User.Read.All
   CLIENT=$(jget appId < "$TMP/cli.out"); SECRET=$(jget password < "$TMP/cli.out")
   for SIZE in $BENCH_USERS; do
@@ -270,10 +287,11 @@ measure_backend() { # BACKEND_NAME and DBARGS set
       tail -5 "$TMP/seed.out"; return 0
     fi
     ms=$(( $(date +%s%3N) - t0 )); seeded=$SIZE
+    if [ "$BENCH_ANALYZE" = 1 ]; then analyze; fi
     start_server
-    TOK=$(token)
+    token
     count=$(curl -s -m 60 -H "Authorization: Bearer $TOK" -H 'ConsistencyLevel: eventual' "$BASE/v1.0/users/\$count")
-    if [ -n "$PG_MADE" ] && [ "$BACKEND_NAME" = PostgreSQL ]; then
+    if [ "$BACKEND_NAME" = PostgreSQL ]; then
       dbsize=$(timeout 30 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -Atqc 'select pg_size_pretty(pg_database_size(current_database()))' 2>/dev/null || echo '?')
     else
       dbsize=$(du -sh "$DATA" | cut -f1)
@@ -314,7 +332,9 @@ for backend in $BENCH_BACKENDS; do
         echo "== PostgreSQL: not reachable at $PG_HOST:$PG_PORT as $PG_USER (or psql/createdb missing); skipped"; echo; continue
       fi
       timeout 30 createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$PG_DB"; PG_MADE=1
-      echo "PostgreSQL: $(timeout 10 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -Atqc 'show server_version'), database $PG_DB (dropped at the end)"
+      echo "PostgreSQL $(timeout 10 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -Atqc 'show server_version'),\
+ autovacuum $(timeout 10 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -Atqc 'show autovacuum'),\
+ database $PG_DB (dropped at the end)"
       BACKEND_NAME=PostgreSQL; DATA="$TMP/postgres" # master.key lives in the data dir
       DBARGS=(--data-dir "$DATA" --database-url "postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB")
       measure_backend ;;
@@ -340,3 +360,4 @@ if lines:
     print(f"latency growth from {s0} to {s1} users (logarithmic growth would be x{math.log(s1) / math.log(s0):.2f}, linear x{s1 / s0:.0f}):")
     print("\n".join(lines))
 PY
+[ "$PROFILE" != debug ] || echo "!!! WARNING: these figures come from a DEBUG BUILD ($BIN): not comparable with anything."
