@@ -3,11 +3,14 @@
 
 use super::body::{GraphBody, Props, reference_id};
 use super::odata::{self, count_needs_eventual, eventual};
-use super::{GraphPrincipal, base, created, fail, next_link, no_content, refusal, wire};
+use super::{
+    GraphPrincipal, base, count_text, created, fail, next_link, no_content, objects_page, refusal,
+    wire,
+};
 use crate::AppState;
 use crate::error::GraphError;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portico_app::graph_api::{GraphAction, GraphRefusal, GroupLink};
 use portico_domain::UserId;
@@ -105,11 +108,7 @@ pub async fn count(
         Err(res) => return res.into_response(),
     };
     match state.app.graph_count_groups(&caller, &opts.query).await {
-        Ok(n) => (
-            [(header::CONTENT_TYPE, "text/plain;charset=utf-8")],
-            n.to_string(),
-        )
-            .into_response(),
+        Ok(n) => count_text(n),
         Err(f) => fail(f),
     }
 }
@@ -284,13 +283,7 @@ pub async fn links(
         return res.into_response();
     }
     match state.app.graph_group_links(&caller, &key, l).await {
-        Ok(objects) => axum::Json(wire::collection(
-            format!("{}/v1.0/$metadata#directoryObjects", base(&state)),
-            objects.iter().map(wire::directory_object).collect(),
-            None,
-            None,
-        ))
-        .into_response(),
+        Ok(objects) => objects_page(&state, objects.iter().map(wire::directory_object).collect()),
         Err(f) => fail(f),
     }
 }
@@ -421,13 +414,7 @@ pub async fn get_by_ids(
         Err(res) => return res.into_response(),
     };
     match state.app.graph_get_by_ids(&caller, &ids, &types).await {
-        Ok(objects) => axum::Json(wire::collection(
-            format!("{}/v1.0/$metadata#directoryObjects", base(&state)),
-            objects.iter().map(wire::directory_object).collect(),
-            None,
-            None,
-        ))
-        .into_response(),
+        Ok(objects) => objects_page(&state, objects.iter().map(wire::directory_object).collect()),
         Err(f) => fail(f),
     }
 }

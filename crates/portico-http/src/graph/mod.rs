@@ -71,6 +71,26 @@ pub(crate) fn next_link(base: &str, path: &str, carry: &[(String, String)], toke
     format!("{base}/v1.0/{path}?{}", parts.join("&"))
 }
 
+/// A `/$count` answer: the number as plain text.
+pub(crate) fn count_text(n: u64) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain;charset=utf-8")],
+        n.to_string(),
+    )
+        .into_response()
+}
+
+/// A one-page collection of directory objects (members, memberships, deleted items).
+pub(crate) fn objects_page(state: &AppState, value: Vec<serde_json::Value>) -> Response {
+    axum::Json(wire::collection(
+        format!("{}/v1.0/$metadata#directoryObjects", base(state)),
+        value,
+        None,
+        None,
+    ))
+    .into_response()
+}
+
 /// 204 No Content.
 pub(crate) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()

@@ -3,11 +3,14 @@
 
 use super::body::{GraphBody, Props};
 use super::odata::{self, count_needs_eventual, eventual};
-use super::{GraphPrincipal, base, created, fail, next_link, no_content, refusal, wire};
+use super::{
+    GraphPrincipal, base, count_text, created, fail, next_link, no_content, objects_page, refusal,
+    wire,
+};
 use crate::AppState;
 use crate::error::GraphError;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portico_app::graph_api::GraphAction;
 use portico_domain::odata::schema::USERS;
@@ -132,11 +135,7 @@ pub async fn count(
         Err(res) => return res.into_response(),
     };
     match state.app.graph_count_users(&caller, &opts.query).await {
-        Ok(n) => (
-            [(header::CONTENT_TYPE, "text/plain;charset=utf-8")],
-            n.to_string(),
-        )
-            .into_response(),
+        Ok(n) => count_text(n),
         Err(f) => fail(f),
     }
 }
@@ -338,13 +337,7 @@ pub async fn deleted_list(
     GraphPrincipal(caller): GraphPrincipal,
 ) -> Response {
     match state.app.graph_deleted_users(&caller).await {
-        Ok(users) => axum::Json(wire::collection(
-            format!("{}/v1.0/$metadata#directoryObjects", base(&state)),
-            users.iter().map(wire::deleted_user).collect(),
-            None,
-            None,
-        ))
-        .into_response(),
+        Ok(users) => objects_page(&state, users.iter().map(wire::deleted_user).collect()),
         Err(f) => fail(f),
     }
 }
@@ -409,16 +402,13 @@ pub async fn member_of(
         }
     };
     match state.app.graph_member_of(&caller, &key, transitive).await {
-        Ok(groups) => axum::Json(wire::collection(
-            format!("{}/v1.0/$metadata#directoryObjects", base(&state)),
+        Ok(groups) => objects_page(
+            &state,
             groups
                 .into_iter()
                 .map(|g| wire::directory_object(&portico_app::graph_api::DirectoryObject::Group(g)))
                 .collect(),
-            None,
-            None,
-        ))
-        .into_response(),
+        ),
         Err(f) => fail(f),
     }
 }
