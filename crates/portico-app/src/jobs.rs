@@ -20,6 +20,12 @@ impl App {
             .await?)
     }
 
+    /// Lets the database refresh its query planner's statistics where they drifted (cheap;
+    /// SQLite re-analyzes only tables that changed a lot since the last analysis).
+    pub async fn refresh_statistics(&self) -> Result<(), AppError> {
+        Ok(self.store.refresh_statistics(false).await?)
+    }
+
     /// Deletes sign-in state nobody can use any more: sessions ended more than 30 days ago,
     /// expired codes and refresh tokens, dead token families, lockout counters idle for 30
     /// days (the familiarity window), and sign-in log entries older than 30 days (Entra keeps

@@ -342,6 +342,9 @@ impl App {
             self.store.import_users(tenant, &users, &audit).await?;
             done += batch;
         }
+        // A bulk load leaves the planner's statistics far from the data (SQLite has none until
+        // the first ANALYZE): without this, indexed lookups degrade to scans as the table grows.
+        self.store.refresh_statistics(true).await?;
         Ok(done)
     }
 

@@ -86,6 +86,11 @@ pub trait Store:
     async fn describe_columns(&self) -> Result<Vec<(String, String)>, StoreError>;
     /// Pool figures.
     fn pool_stats(&self) -> PoolStats;
+    /// Refreshes the query planner's statistics. `full`: analyze every table now (after a bulk
+    /// import, when the planner's picture of the data is badly out of date); otherwise the
+    /// cheap periodic form (SQLite `PRAGMA optimize`, which re-analyzes only tables that changed
+    /// a lot; PostgreSQL leaves it to autovacuum).
+    async fn refresh_statistics(&self, full: bool) -> Result<(), StoreError>;
     /// Closes the pool, waiting for connections in use to be returned.
     async fn close(&self);
 }

@@ -39,6 +39,10 @@ macro_rules! store_impl {
                 self.stats()
             }
 
+            async fn refresh_statistics(&self, full: bool) -> Result<(), $crate::StoreError> {
+                self.analyze(full).await
+            }
+
             async fn close(&self) {
                 self.pool.close().await;
             }

@@ -52,6 +52,30 @@ impl PgStore {
 
     pub(crate) const BACKEND: Backend = Backend::Postgres;
 
+    /// `ANALYZE` of Portico's schema (autovacuum does this periodically on a normal server).
+    pub(crate) async fn analyze(&self, full: bool) -> Result<(), StoreError> {
+        if !full {
+            return Ok(());
+        }
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if tables.is_empty() {
+            return Ok(());
+        }
+        let list = tables
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {list}")))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
         migrate::migrator(Backend::Postgres)
             .run(&self.pool)

@@ -49,6 +49,18 @@ impl SqliteStore {
 
     pub(crate) const BACKEND: Backend = Backend::Sqlite;
 
+    /// `ANALYZE` bounded by `analysis_limit` (an approximate but index-guided sample: cheap
+    /// at a million rows), or the periodic `PRAGMA optimize`.
+    pub(crate) async fn analyze(&self, full: bool) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await?;
+        let sql = if full { "ANALYZE" } else { "PRAGMA optimize" };
+        sqlx::query(sql).execute(&mut *conn).await?;
+        Ok(())
+    }
+
     pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
         migrate::migrator(Backend::Sqlite)
             .run(&self.pool)

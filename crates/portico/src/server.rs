@@ -207,6 +207,9 @@ async fn purge_job(app: App, mut stop: watch::Receiver<bool>) {
                     Ok(n) => tracing::info!(purged = n, "permanently deleted users soft-deleted more than 30 days ago"),
                     Err(e) => tracing::warn!(error = %e, "purging deleted users failed; will retry"),
                 }
+                if let Err(e) = app.refresh_statistics().await {
+                    tracing::warn!(error = %e, "refreshing query planner statistics failed; will retry");
+                }
                 match app.purge_sign_in_state().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(purged = n, "deleted expired sessions, codes, refresh tokens and old sign-in log entries"),
