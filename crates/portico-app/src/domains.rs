@@ -32,7 +32,7 @@ impl App {
             .begin(
                 ctx,
                 tenant,
-                Action::ManageDomainsAndBranding,
+                Action::ManageDomains,
                 AuditCategory::DirectoryManagement,
                 activity,
                 operation,

@@ -2,6 +2,7 @@
 //! transaction together with its audit event, and returns domain types. No HTTP here and no
 //! SQL: handlers and the CLI call these; these call the store.
 
+pub mod app_management;
 pub mod applications;
 pub mod bootstrap;
 pub mod caches;

@@ -98,7 +98,7 @@ impl App {
             .begin(
                 ctx,
                 tenant,
-                Action::ManageDomainsAndBranding,
+                Action::ManageBranding,
                 AuditCategory::DirectoryManagement,
                 "Update company",
                 "Update",

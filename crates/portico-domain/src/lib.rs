@@ -3,6 +3,7 @@
 //! in its types.
 
 pub mod application;
+pub mod application_patch;
 pub mod audit;
 pub mod directory_object;
 pub mod error;

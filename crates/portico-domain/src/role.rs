@@ -24,11 +24,15 @@ pub enum DirectoryRole {
     SecurityAdministrator,
     /// Can configure identity providers for direct federation.
     ExternalIdentityProviderAdministrator,
+    /// Can manage domain names (add, verify, remove).
+    DomainNameAdministrator,
+    /// Can manage the organization's branding.
+    OrganizationalBrandingAdministrator,
 }
 
 impl DirectoryRole {
     /// Every role, in a stable order.
-    pub const ALL: [DirectoryRole; 8] = [
+    pub const ALL: [DirectoryRole; 10] = [
         Self::GlobalAdministrator,
         Self::UserAdministrator,
         Self::GuestInviter,
@@ -37,6 +41,8 @@ impl DirectoryRole {
         Self::HelpdeskAdministrator,
         Self::SecurityAdministrator,
         Self::ExternalIdentityProviderAdministrator,
+        Self::DomainNameAdministrator,
+        Self::OrganizationalBrandingAdministrator,
     ];
 
     /// Entra's role template id (also `roleDefinitionId` of its assignments).
@@ -52,6 +58,10 @@ impl DirectoryRole {
             Self::SecurityAdministrator => uuid!("194ae4cb-b126-40b2-bd5b-6091b380977d"),
             Self::ExternalIdentityProviderAdministrator => {
                 uuid!("be2f45a1-457d-42af-a067-6ec1fa63bc45")
+            }
+            Self::DomainNameAdministrator => uuid!("8329153b-31d0-4727-b945-745eb3bc5f31"),
+            Self::OrganizationalBrandingAdministrator => {
+                uuid!("92ed04bf-c94a-4b82-9729-b799a7a4c178")
             }
         }
     }
@@ -70,6 +80,8 @@ impl DirectoryRole {
             Self::ExternalIdentityProviderAdministrator => {
                 "External Identity Provider Administrator"
             }
+            Self::DomainNameAdministrator => "Domain Name Administrator",
+            Self::OrganizationalBrandingAdministrator => "Organizational Branding Administrator",
         }
     }
 

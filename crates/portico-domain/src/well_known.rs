@@ -107,6 +107,26 @@ const GRAPH_ROLES: &[(Uuid, &str, &str)] = &[
         "Read and write organization information",
     ),
     (
+        uuid!("dbb9058a-0e50-45d7-ae91-66909b5d4664"),
+        "Domain.Read.All",
+        "Read domains",
+    ),
+    (
+        uuid!("498476ce-e0fe-48b0-b801-37ba7e2685c6"),
+        "Organization.Read.All",
+        "Read organization information",
+    ),
+    (
+        uuid!("06b708a9-e830-4db3-a914-8e69da51d44f"),
+        "AppRoleAssignment.ReadWrite.All",
+        "Manage app permission grants and app role assignments",
+    ),
+    (
+        uuid!("8e8e4742-1d95-4f68-9d56-6ee75648c72a"),
+        "DelegatedPermissionGrant.ReadWrite.All",
+        "Manage all delegated permission grants",
+    ),
+    (
         uuid!("fb221be6-99f2-473f-bd32-01c6a0e9ca3b"),
         "Policy.ReadWrite.Authorization",
         "Read and write your organization's authorization policy",
@@ -238,6 +258,42 @@ const GRAPH_SCOPES: &[(Uuid, &str, bool, &str)] = &[
         "Application.ReadWrite.All",
         true,
         "Read and write all applications",
+    ),
+    (
+        uuid!("84bccea3-f856-4a8a-967b-dbe0a3d53a64"),
+        "AppRoleAssignment.ReadWrite.All",
+        true,
+        "Manage app permission grants and app role assignments",
+    ),
+    (
+        uuid!("41ce6ca6-6826-4807-84f1-1c82854f7ee5"),
+        "DelegatedPermissionGrant.ReadWrite.All",
+        true,
+        "Manage all delegated permission grants",
+    ),
+    (
+        uuid!("2f9ee017-59c1-4f1d-9472-bd5529a7b311"),
+        "Domain.Read.All",
+        true,
+        "Read domains",
+    ),
+    (
+        uuid!("0b5d694c-a244-4bde-86e6-eb5cd07730fe"),
+        "Domain.ReadWrite.All",
+        true,
+        "Read and write domains",
+    ),
+    (
+        uuid!("4908d5b9-3fb2-4b1e-9336-1888b7937185"),
+        "Organization.Read.All",
+        true,
+        "Read organization information",
+    ),
+    (
+        uuid!("46ca0847-7e6b-426e-9775-ea810a948356"),
+        "Organization.ReadWrite.All",
+        true,
+        "Read and write organization information",
     ),
 ];
 

@@ -130,4 +130,81 @@ fn graph_routes() -> Router<AppState> {
         .route("/v1.0/directoryObjects/{id}", get(groups::directory_object))
         .route("/v1.0/directoryObjects/getByIds", post(groups::get_by_ids))
         .route("/v1.0/organization", get(graph::organization))
+        .merge(graph_app_routes())
+}
+
+fn graph_app_routes() -> Router<AppState> {
+    use axum::routing::{delete, post};
+    use graph::{app_grants as g, applications as a, keyed};
+    Router::new()
+        .route("/v1.0/applications", get(a::list).post(a::create))
+        .route("/v1.0/applications/$count", get(a::count))
+        .route(
+            "/v1.0/applications/{id}",
+            get(a::get).patch(a::update).delete(a::delete),
+        )
+        .route("/v1.0/applications/{id}/addPassword", post(a::add_password))
+        .route(
+            "/v1.0/applications/{id}/removePassword",
+            post(a::remove_password),
+        )
+        .route(
+            "/v1.0/servicePrincipals",
+            get(a::sp_list).post(a::sp_create),
+        )
+        .route("/v1.0/servicePrincipals/$count", get(a::sp_count))
+        .route(
+            "/v1.0/servicePrincipals/{id}",
+            get(a::sp_get).patch(a::sp_update).delete(a::sp_delete),
+        )
+        .route(
+            "/v1.0/servicePrincipals/{id}/appRoleAssignments",
+            get(g::sp_held).post(g::sp_held_add),
+        )
+        .route(
+            "/v1.0/servicePrincipals/{id}/appRoleAssignments/{assignment}",
+            delete(g::sp_held_remove),
+        )
+        .route(
+            "/v1.0/servicePrincipals/{id}/appRoleAssignedTo",
+            get(g::sp_assigned_to).post(g::sp_assigned_to_add),
+        )
+        .route(
+            "/v1.0/servicePrincipals/{id}/appRoleAssignedTo/{assignment}",
+            delete(g::sp_assigned_to_remove),
+        )
+        .route(
+            "/v1.0/servicePrincipals/{id}/oauth2PermissionGrants",
+            get(g::sp_grants),
+        )
+        .route(
+            "/v1.0/users/{id}/appRoleAssignments",
+            get(g::user_held).post(g::user_held_add),
+        )
+        .route(
+            "/v1.0/users/{id}/appRoleAssignments/{assignment}",
+            delete(g::user_held_remove),
+        )
+        .route(
+            "/v1.0/groups/{id}/appRoleAssignments",
+            get(g::group_held).post(g::group_held_add),
+        )
+        .route(
+            "/v1.0/groups/{id}/appRoleAssignments/{assignment}",
+            delete(g::group_held_remove),
+        )
+        .route(
+            "/v1.0/oauth2PermissionGrants",
+            get(g::grants_list).post(g::grant_create),
+        )
+        .route(
+            "/v1.0/oauth2PermissionGrants/{id}",
+            get(g::grant_get)
+                .patch(g::grant_update)
+                .delete(g::grant_delete),
+        )
+        .route(
+            "/v1.0/{keyed}",
+            get(keyed::get).patch(keyed::update).delete(keyed::delete),
+        )
 }

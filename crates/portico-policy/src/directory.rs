@@ -16,8 +16,10 @@ pub enum Action {
     ManageGroups,
     /// Register and manage applications and service principals.
     ManageApplications,
-    /// Add, verify and remove domains; edit organization branding.
-    ManageDomainsAndBranding,
+    /// Add, verify and remove domains.
+    ManageDomains,
+    /// Edit the organization's name, language and company branding.
+    ManageBranding,
     /// Assign and remove directory roles.
     ManageRoles,
     /// Configure identity providers for federation.
@@ -30,13 +32,14 @@ pub enum Action {
 
 impl Action {
     /// Every action, for tables and tests.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Self::ManageUsers,
         Self::ResetPassword,
         Self::InviteGuests,
         Self::ManageGroups,
         Self::ManageApplications,
-        Self::ManageDomainsAndBranding,
+        Self::ManageDomains,
+        Self::ManageBranding,
         Self::ManageRoles,
         Self::ManageIdentityProviders,
         Self::ManageSecurityPolicies,
@@ -64,6 +67,8 @@ pub fn role_allows(role: DirectoryRole, action: Action) -> bool {
             A::ManageSecurityPolicies | A::ReadAuditLogs | A::ManageIdentityProviders
         ),
         R::ExternalIdentityProviderAdministrator => matches!(action, A::ManageIdentityProviders),
+        R::DomainNameAdministrator => matches!(action, A::ManageDomains),
+        R::OrganizationalBrandingAdministrator => matches!(action, A::ManageBranding),
     }
 }
 
@@ -82,6 +87,7 @@ pub fn is_privileged(role: DirectoryRole) -> bool {
             | DirectoryRole::SecurityAdministrator
             | DirectoryRole::ApplicationAdministrator
             | DirectoryRole::ExternalIdentityProviderAdministrator
+            | DirectoryRole::DomainNameAdministrator
     )
 }
 
@@ -149,6 +155,11 @@ mod tests {
         (
             R::ExternalIdentityProviderAdministrator,
             &[Action::ManageIdentityProviders],
+        ),
+        (R::DomainNameAdministrator, &[Action::ManageDomains]),
+        (
+            R::OrganizationalBrandingAdministrator,
+            &[Action::ManageBranding],
         ),
     ];
 

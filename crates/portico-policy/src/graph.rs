@@ -22,11 +22,26 @@ pub enum GraphAction {
     WriteGroupMembers,
     /// `GET /organization`.
     ReadOrganization,
+    /// `PATCH /organization/{id}` and its branding.
+    WriteOrganization,
+    /// Read domains.
+    ReadDomains,
+    /// Add, verify and delete domains.
+    WriteDomains,
+    /// Read applications, service principals, their app role assignments and delegated
+    /// permission grants.
+    ReadApplications,
+    /// Create, update and delete applications and service principals; add and remove secrets.
+    WriteApplications,
+    /// Grant and remove app role assignments.
+    WriteAppRoleAssignments,
+    /// Create, change and delete delegated permission grants (`oauth2PermissionGrants`).
+    WritePermissionGrants,
 }
 
 impl GraphAction {
     /// Every action, for tables and tests.
-    pub const ALL: [GraphAction; 7] = [
+    pub const ALL: [GraphAction; 14] = [
         Self::ReadOwnProfile,
         Self::ReadUsers,
         Self::WriteUsers,
@@ -34,6 +49,13 @@ impl GraphAction {
         Self::WriteGroups,
         Self::WriteGroupMembers,
         Self::ReadOrganization,
+        Self::WriteOrganization,
+        Self::ReadDomains,
+        Self::WriteDomains,
+        Self::ReadApplications,
+        Self::WriteApplications,
+        Self::WriteAppRoleAssignments,
+        Self::WritePermissionGrants,
     ];
 }
 
@@ -157,14 +179,99 @@ const TABLE: &[Row] = &[
     ),
     (
         GraphAction::ReadOrganization,
-        &["Directory.Read.All", "Directory.ReadWrite.All"],
+        &[
+            "Organization.Read.All",
+            "Organization.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
         &[
             "User.Read",
             "User.Read.All",
+            "Organization.Read.All",
+            "Organization.ReadWrite.All",
             "Directory.Read.All",
             "Directory.AccessAsUser.All",
         ],
         true,
+    ),
+    (
+        GraphAction::WriteOrganization,
+        &["Organization.ReadWrite.All"],
+        &["Organization.ReadWrite.All", "Directory.AccessAsUser.All"],
+        false,
+    ),
+    (
+        GraphAction::ReadDomains,
+        &[
+            "Domain.Read.All",
+            "Domain.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        &[
+            "Domain.Read.All",
+            "Domain.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
+    ),
+    (
+        GraphAction::WriteDomains,
+        &["Domain.ReadWrite.All"],
+        &["Domain.ReadWrite.All", "Directory.AccessAsUser.All"],
+        false,
+    ),
+    (
+        GraphAction::ReadApplications,
+        &[
+            "Application.Read.All",
+            "Application.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        &[
+            "Application.Read.All",
+            "Application.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
+    ),
+    (
+        GraphAction::WriteApplications,
+        &["Application.ReadWrite.All"],
+        &["Application.ReadWrite.All", "Directory.AccessAsUser.All"],
+        false,
+    ),
+    (
+        GraphAction::WriteAppRoleAssignments,
+        &[
+            "AppRoleAssignment.ReadWrite.All",
+            "Application.ReadWrite.All",
+        ],
+        &[
+            "AppRoleAssignment.ReadWrite.All",
+            "Application.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
+    ),
+    (
+        GraphAction::WritePermissionGrants,
+        &[
+            "DelegatedPermissionGrant.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+        &[
+            "DelegatedPermissionGrant.ReadWrite.All",
+            "Directory.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
     ),
 ];
 
@@ -185,8 +292,18 @@ pub fn app_equivalent_roles(app_roles: &[String]) -> Vec<DirectoryRole> {
     {
         out.push(DirectoryRole::GroupsAdministrator);
     }
-    if has("Application.ReadWrite.All") {
+    if has("Application.ReadWrite.All")
+        || has("AppRoleAssignment.ReadWrite.All")
+        || has("DelegatedPermissionGrant.ReadWrite.All")
+        || has("Directory.ReadWrite.All")
+    {
         out.push(DirectoryRole::ApplicationAdministrator);
+    }
+    if has("Domain.ReadWrite.All") {
+        out.push(DirectoryRole::DomainNameAdministrator);
+    }
+    if has("Organization.ReadWrite.All") {
+        out.push(DirectoryRole::OrganizationalBrandingAdministrator);
     }
     out
 }

@@ -369,14 +369,26 @@ macro_rules! application_store_impl {
 
             async fn delete_application(&self, tenant: portico_domain::TenantId, id: portico_domain::ApplicationId, audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
-                let n = sqlx::query("DELETE FROM applications WHERE tenant_id = $1 AND id = $2")
+                let app_id: Option<uuid::Uuid> = sqlx::query_scalar("SELECT app_id FROM applications WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let app_id = app_id.ok_or($crate::StoreError::NotFound("application"))?;
+                sqlx::query("DELETE FROM applications WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id.0)
                     .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if n == 0 {
-                    return Err($crate::StoreError::NotFound("application"));
+                    .await?;
+                // the application's own service principal goes with it (with its grants, role
+                // assignments and memberships)
+                let sp: Option<uuid::Uuid> = sqlx::query_scalar("DELETE FROM service_principals WHERE tenant_id = $1 AND app_id = $2 RETURNING id")
+                    .bind(tenant.0)
+                    .bind(app_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(sp) = sp {
+                    Self::delete_object_links(&mut tx, tenant, sp).await?;
                 }
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
                 tx.commit().await?;

@@ -8,6 +8,7 @@
 //! The two backends share one implementation per area (a macro expanded for each), so the
 //! SQL text is identical on both; only migrations and connection setup differ.
 
+mod app_directory;
 mod applications;
 mod audit;
 mod backend;
@@ -39,6 +40,7 @@ pub mod testing;
 
 use std::sync::Arc;
 
+pub use app_directory::{AppDirectoryStore, QueryPage};
 pub use applications::{ApplicationStore, StoredSecret};
 pub use audit::AuditStore;
 pub use backend::{Backend, DatabaseTarget, PoolSettings, PoolStats};
@@ -69,6 +71,7 @@ pub trait Store:
     + SignInStore
     + GrantStore
     + KeyCredentialStore
+    + AppDirectoryStore
     + Send
     + Sync
     + 'static

@@ -71,6 +71,45 @@ pub(crate) fn group_column(field: &str) -> Option<Col> {
     })
 }
 
+/// The store's column for each filterable application property.
+pub(crate) fn application_column(field: &str) -> Option<Col> {
+    Some(match field {
+        "id" => Col::Plain("id"),
+        "appId" => Col::Plain("app_id"),
+        "displayName" => Col::Text("display_name"),
+        "signInAudience" => Col::Plain("sign_in_audience"),
+        "identifierUris" => Col::JsonList("identifier_uris"),
+        "createdDateTime" => Col::Plain("created_at"),
+        _ => return None,
+    })
+}
+
+/// The store's column for each filterable service principal property.
+pub(crate) fn service_principal_column(field: &str) -> Option<Col> {
+    Some(match field {
+        "id" => Col::Plain("id"),
+        "appId" => Col::Plain("app_id"),
+        "displayName" => Col::Text("display_name"),
+        "accountEnabled" => Col::Plain("account_enabled"),
+        "appRoleAssignmentRequired" => Col::Plain("app_role_assignment_required"),
+        "servicePrincipalType" => Col::Plain("service_principal_type"),
+        "appOwnerOrganizationId" => Col::Plain("app_owner_tenant_id"),
+        _ => return None,
+    })
+}
+
+/// The store's column for each filterable `oAuth2PermissionGrant` property.
+pub(crate) fn permission_grant_column(field: &str) -> Option<Col> {
+    Some(match field {
+        "id" => Col::Plain("id"),
+        "clientId" => Col::Plain("client_id"),
+        "resourceId" => Col::Plain("resource_id"),
+        "principalId" => Col::Plain("principal_id"),
+        "consentType" => Col::Plain("consent_type"),
+        _ => return None,
+    })
+}
+
 /// SQL under construction: text plus its parameters (`$1` is the tenant).
 pub(crate) struct Sql {
     pub(crate) text: String,
@@ -456,6 +495,15 @@ mod tests {
         }
         for f in portico_domain::odata::schema::GROUPS.fields {
             assert!(group_column(f.name).is_some(), "{}", f.name);
+        }
+        for f in portico_domain::odata::schema::APPLICATIONS.fields {
+            assert!(application_column(f.name).is_some(), "{}", f.name);
+        }
+        for f in portico_domain::odata::schema::SERVICE_PRINCIPALS.fields {
+            assert!(service_principal_column(f.name).is_some(), "{}", f.name);
+        }
+        for f in portico_domain::odata::schema::PERMISSION_GRANTS.fields {
+            assert!(permission_grant_column(f.name).is_some(), "{}", f.name);
         }
     }
 

@@ -2,9 +2,14 @@
 //! deployment issued for Graph), what they may do (`portico_policy::graph`, then the directory
 //! roles of the ordinary use cases for changes), and the operations per resource.
 
+mod app_grants;
+mod applications;
 mod groups;
 mod paging;
 mod users;
+
+pub use app_grants::{AssignmentSide, AssignmentView};
+pub use applications::{AppKey, ServicePrincipalView};
 
 pub use groups::{DirectoryObject, GroupLink, MAX_GET_BY_IDS};
 pub use portico_policy::graph::GraphAction;

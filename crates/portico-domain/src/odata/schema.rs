@@ -233,3 +233,110 @@ pub static GROUPS: Resource = Resource {
     order_by: &["displayName"],
     search: &["displayName", "description", "mailNickname"],
 };
+
+/// `microsoft.graph.application`.
+pub static APPLICATIONS: Resource = Resource {
+    type_name: "application",
+    fields: &[
+        f("id", FieldType::Guid, ID, false),
+        f("appId", FieldType::Guid, ID, false),
+        f("displayName", FieldType::Text, TEXT, false),
+        f(
+            "signInAudience",
+            FieldType::Enum(&crate::application::SIGN_IN_AUDIENCES),
+            EQ_NE_IN,
+            false,
+        ),
+        f("identifierUris", FieldType::TextList, ANY_TEXT, false),
+        f("createdDateTime", FieldType::DateTime, TIME, false),
+    ],
+    properties: &[
+        "id",
+        "appId",
+        "displayName",
+        "signInAudience",
+        "identifierUris",
+        "createdDateTime",
+        "deletedDateTime",
+        "web",
+        "spa",
+        "publicClient",
+        "appRoles",
+        "api",
+        "requiredResourceAccess",
+        "passwordCredentials",
+        "keyCredentials",
+        "publisherDomain",
+        "description",
+        "notes",
+        "tags",
+    ],
+    order_by: &["displayName"],
+    search: &["displayName"],
+};
+
+/// `microsoft.graph.servicePrincipal`.
+pub static SERVICE_PRINCIPALS: Resource = Resource {
+    type_name: "servicePrincipal",
+    fields: &[
+        f("id", FieldType::Guid, ID, false),
+        f("appId", FieldType::Guid, ID, false),
+        f("displayName", FieldType::Text, TEXT, false),
+        f("accountEnabled", FieldType::Bool, BOOL, false),
+        f("appRoleAssignmentRequired", FieldType::Bool, BOOL, false),
+        f(
+            "servicePrincipalType",
+            FieldType::Enum(&["Application", "ManagedIdentity", "Legacy", "SocialIdp"]),
+            EQ_NE_IN,
+            false,
+        ),
+        f("appOwnerOrganizationId", FieldType::Guid, ID, false),
+    ],
+    properties: &[
+        "id",
+        "appId",
+        "displayName",
+        "appDisplayName",
+        "accountEnabled",
+        "appRoleAssignmentRequired",
+        "servicePrincipalType",
+        "appOwnerOrganizationId",
+        "servicePrincipalNames",
+        "signInAudience",
+        "appRoles",
+        "oauth2PermissionScopes",
+        "replyUrls",
+        "tags",
+        "passwordCredentials",
+        "keyCredentials",
+    ],
+    order_by: &["displayName"],
+    search: &["displayName"],
+};
+
+/// `microsoft.graph.oAuth2PermissionGrant`.
+pub static PERMISSION_GRANTS: Resource = Resource {
+    type_name: "oAuth2PermissionGrant",
+    fields: &[
+        f("id", FieldType::Guid, ID, false),
+        f("clientId", FieldType::Guid, ID, false),
+        f("resourceId", FieldType::Guid, ID, false),
+        f("principalId", FieldType::Guid, ID, true),
+        f(
+            "consentType",
+            FieldType::Enum(&["AllPrincipals", "Principal"]),
+            Ops::EQ,
+            false,
+        ),
+    ],
+    properties: &[
+        "id",
+        "clientId",
+        "resourceId",
+        "principalId",
+        "consentType",
+        "scope",
+    ],
+    order_by: &[],
+    search: &[],
+};

@@ -2,11 +2,15 @@
 //! bearer access token issued for Graph; the tenant is the token's; other tenants' objects
 //! are not found. Errors are Graph-shaped.
 
+pub mod app_grants;
+pub mod applications;
 pub mod body;
 pub mod groups;
+pub mod keyed;
 pub mod odata;
 pub mod users;
 pub mod wire;
+pub mod wire_apps;
 
 use crate::AppState;
 use crate::error::GraphError;
