@@ -382,7 +382,15 @@ mod tests {
             app_equivalent_roles(&v(&["Directory.ReadWrite.All"])),
             vec![
                 DirectoryRole::UserAdministrator,
-                DirectoryRole::GroupsAdministrator
+                DirectoryRole::GroupsAdministrator,
+                DirectoryRole::ApplicationAdministrator
+            ]
+        );
+        assert_eq!(
+            app_equivalent_roles(&v(&["Domain.ReadWrite.All", "Organization.ReadWrite.All"])),
+            vec![
+                DirectoryRole::DomainNameAdministrator,
+                DirectoryRole::OrganizationalBrandingAdministrator
             ]
         );
     }
