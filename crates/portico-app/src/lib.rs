@@ -19,6 +19,7 @@ pub mod keys;
 pub mod multitenant;
 pub mod passwords;
 pub mod signin;
+pub mod sponsors;
 pub mod tenants;
 pub mod tokens;
 pub mod user_tokens;

@@ -96,6 +96,11 @@ fn graph_routes() -> Router<AppState> {
             get(users::get).patch(users::update).delete(users::delete),
         )
         .route("/v1.0/users/{id}/{link}", get(users::member_of))
+        .route("/v1.0/users/{id}/sponsors/$ref", post(users::add_sponsor))
+        .route(
+            "/v1.0/users/{id}/sponsors/{sponsor}/$ref",
+            delete(users::remove_sponsor),
+        )
         .route(
             "/v1.0/directory/deletedItems/microsoft.graph.user",
             get(users::deleted_list),

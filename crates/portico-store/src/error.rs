@@ -28,6 +28,10 @@ pub mod constraint {
     pub const APP_ROLE_ASSIGNMENT: &str = "ux_app_role_assignments";
     /// Some primary key is taken (a generated id collided or an insert was repeated).
     pub const PRIMARY_KEY: &str = "primary_key";
+    /// The object already sponsors the user.
+    pub const USER_SPONSOR: &str = "pk_user_sponsors";
+    /// The user already has the most sponsors allowed (5).
+    pub const MAX_SPONSORS: &str = "max_sponsors";
     /// The application already has this certificate.
     pub const KEY_CREDENTIAL_THUMBPRINT: &str = "ux_application_key_credentials_thumbprint";
 }
@@ -49,6 +53,10 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
         constraint::GROUP_OWNER,
     ),
     ("domains.name", constraint::DOMAIN_VERIFIED),
+    (
+        "user_sponsors.tenant_id, user_sponsors.user_id, user_sponsors.sponsor_id",
+        constraint::USER_SPONSOR,
+    ),
     ("signing_keys.kid", constraint::PRIMARY_KEY),
     (
         "application_identifier_uris.tenant_id, application_identifier_uris.uri",

@@ -24,6 +24,7 @@ mod query_sql;
 mod roles;
 mod row;
 mod sessions;
+mod sponsors;
 mod sqlite;
 mod tenants;
 mod ts;
@@ -53,6 +54,7 @@ pub use migrate::{SchemaStatus, latest_version};
 pub use postgres::PgStore;
 pub use roles::{AppRoleStore, RoleStore};
 pub use sessions::{SignInStore, Throttle};
+pub use sponsors::{MAX_SPONSORS, SponsorStore};
 pub use sqlite::SqliteStore;
 pub use tenants::{BootstrapRecord, TenantStore};
 pub use users::UserStore;
@@ -72,6 +74,7 @@ pub trait Store:
     + GrantStore
     + KeyCredentialStore
     + AppDirectoryStore
+    + SponsorStore
     + Send
     + Sync
     + 'static

@@ -44,6 +44,11 @@ const SQLITE: &[Embedded] = &[
         "directory queries",
         include_str!("../migrations/sqlite/0007_directory_queries.sql"),
     ),
+    (
+        8,
+        "sponsors",
+        include_str!("../migrations/sqlite/0008_sponsors.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -80,6 +85,11 @@ const POSTGRES: &[Embedded] = &[
         7,
         "directory queries",
         include_str!("../migrations/postgres/0007_directory_queries.sql"),
+    ),
+    (
+        8,
+        "sponsors",
+        include_str!("../migrations/postgres/0008_sponsors.sql"),
     ),
 ];
 

@@ -118,5 +118,6 @@ crate::roles::app_role_store_impl!(SqliteStore);
 crate::sessions::sign_in_store_impl!(SqliteStore);
 crate::grants::grant_store_impl!(SqliteStore);
 crate::app_directory::app_directory_store_impl!(SqliteStore);
+crate::sponsors::sponsor_store_impl!(SqliteStore);
 crate::credentials::key_credential_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

@@ -283,6 +283,7 @@ macro_rules! user_store_impl {
                     "DELETE FROM group_owners WHERE tenant_id = $1 AND owner_id = $2",
                     "DELETE FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2",
                     "DELETE FROM app_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
+                    "DELETE FROM user_sponsors WHERE tenant_id = $1 AND sponsor_id = $2",
                 ] {
                     sqlx::query(sql).bind(tenant.0).bind(id).execute(&mut **tx).await?;
                 }

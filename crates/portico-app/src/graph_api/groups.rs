@@ -133,7 +133,7 @@ impl App {
     }
 
     /// Turns references into objects, skipping any that vanished meanwhile.
-    async fn hydrate(
+    pub(crate) async fn hydrate(
         &self,
         caller: &Caller,
         refs: Vec<ObjectRef>,

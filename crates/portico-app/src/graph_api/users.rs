@@ -188,3 +188,86 @@ impl App {
             .await?)
     }
 }
+
+impl App {
+    /// `GET /users/{id}/sponsors`.
+    pub async fn graph_sponsors(
+        &self,
+        caller: &Caller,
+        key: &str,
+    ) -> GraphResult<Vec<super::DirectoryObject>> {
+        let user = self
+            .graph_find_user(caller, key, GraphAction::ReadUsers)
+            .await?;
+        caller.require(GraphAction::ReadUsers)?;
+        let refs = self.store.list_sponsors(caller.tenant.id, user.id).await?;
+        self.hydrate(caller, refs).await
+    }
+
+    /// `GET /users/{id}/ownedObjects`: the groups the user owns (Portico's applications and
+    /// service principals have no owners).
+    pub async fn graph_owned_objects(
+        &self,
+        caller: &Caller,
+        key: &str,
+    ) -> GraphResult<Vec<super::DirectoryObject>> {
+        let user = self
+            .graph_find_user(caller, key, GraphAction::ReadUsers)
+            .await?;
+        caller.require(GraphAction::ReadUsers)?;
+        let refs = self
+            .store
+            .owned_groups(caller.tenant.id, user.id.0)
+            .await?
+            .into_iter()
+            .map(|g| portico_domain::directory_object::ObjectRef {
+                kind: portico_domain::directory_object::ObjectKind::Group,
+                id: g.0,
+            })
+            .collect();
+        self.hydrate(caller, refs).await
+    }
+
+    /// `POST /users/{id}/sponsors/$ref`.
+    pub async fn graph_add_sponsor(
+        &self,
+        caller: &Caller,
+        key: &str,
+        sponsor: uuid::Uuid,
+    ) -> GraphResult<()> {
+        let ctx = self.graph_context(caller, GraphAction::WriteUsers).await?;
+        let user = self
+            .graph_find_user(caller, key, GraphAction::WriteUsers)
+            .await?;
+        match self
+            .add_sponsor(&ctx, caller.tenant.id, user.id, sponsor)
+            .await
+        {
+            Err(crate::AppError::NotFound(_)) => Err(not_found(&sponsor.to_string()).into()),
+            other => Ok(other?),
+        }
+    }
+
+    /// `DELETE /users/{id}/sponsors/{sponsor}/$ref`.
+    pub async fn graph_remove_sponsor(
+        &self,
+        caller: &Caller,
+        key: &str,
+        sponsor: &str,
+    ) -> GraphResult<()> {
+        let ctx = self.graph_context(caller, GraphAction::WriteUsers).await?;
+        let user = self
+            .graph_find_user(caller, key, GraphAction::WriteUsers)
+            .await?;
+        let Ok(id) = sponsor.parse::<uuid::Uuid>() else {
+            return Err(not_found(sponsor).into());
+        };
+        match self
+            .remove_sponsor(&ctx, caller.tenant.id, user.id, id)
+            .await
+        {
+            Err(crate::AppError::NotFound(_)) => Err(not_found(sponsor).into()),
+            other => Ok(other?),
+        }
+    }
+}

@@ -392,6 +392,17 @@ pub async fn member_of(
     GraphPrincipal(caller): GraphPrincipal,
     Path((key, link)): Path<(String, String)>,
 ) -> Response {
+    let objects = match link.as_str() {
+        "sponsors" => Some(state.app.graph_sponsors(&caller, &key).await),
+        "ownedObjects" => Some(state.app.graph_owned_objects(&caller, &key).await),
+        _ => None,
+    };
+    if let Some(found) = objects {
+        return match found {
+            Ok(list) => objects_page(&state, list.iter().map(wire::directory_object).collect()),
+            Err(f) => fail(f),
+        };
+    }
     let transitive = match link.as_str() {
         "memberOf" => false,
         "transitiveMemberOf" => true,
@@ -409,6 +420,45 @@ pub async fn member_of(
                 .map(|g| wire::directory_object(&portico_app::graph_api::DirectoryObject::Group(g)))
                 .collect(),
         ),
+        Err(f) => fail(f),
+    }
+}
+
+/// `POST /v1.0/users/{id}/sponsors/$ref` with `{"@odata.id": ".../users/{id}"}` → 204.
+pub async fn add_sponsor(
+    State(state): State<AppState>,
+    GraphPrincipal(caller): GraphPrincipal,
+    Path(key): Path<String>,
+    body: super::body::GraphBody,
+) -> Response {
+    if let Err(r) = state
+        .app
+        .graph_require(&caller, portico_app::graph_api::GraphAction::WriteUsers)
+    {
+        return refusal(r);
+    }
+    let id = match super::body::reference_id(&body) {
+        Ok(id) => id,
+        Err(res) => return res.into_response(),
+    };
+    match state.app.graph_add_sponsor(&caller, &key, id).await {
+        Ok(()) => super::no_content(),
+        Err(f) => fail(f),
+    }
+}
+
+/// `DELETE /v1.0/users/{id}/sponsors/{sponsor}/$ref` → 204.
+pub async fn remove_sponsor(
+    State(state): State<AppState>,
+    GraphPrincipal(caller): GraphPrincipal,
+    Path((key, sponsor)): Path<(String, String)>,
+) -> Response {
+    match state
+        .app
+        .graph_remove_sponsor(&caller, &key, &sponsor)
+        .await
+    {
+        Ok(()) => super::no_content(),
         Err(f) => fail(f),
     }
 }
