@@ -343,3 +343,72 @@ pub async fn groups_filter_and_order(store: Arc<dyn Store>) {
     };
     assert_eq!(store.count_query_groups(t.id, &query).await.unwrap(), 2);
 }
+
+/// The unfiltered user count (kept by triggers) follows every change: create, bulk import,
+/// soft delete, restore and purge, per tenant.
+pub async fn user_count_follows_every_change(store: Arc<dyn Store>) {
+    let t = tenant(&*store, "counted").await;
+    let other = tenant(&*store, "elsewhere").await;
+    let d = "counted.onportico.test";
+    let count = |id| {
+        let store = store.clone();
+        async move {
+            store
+                .count_query_users(id, &ListQuery::default())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count(t.id).await, 0);
+    let users: Vec<User> = (0..7)
+        .map(|i| person(&format!("c{i}@{d}"), &format!("Counted {i}")))
+        .collect();
+    store
+        .import_users(t.id, &users, &audit("Import users"))
+        .await
+        .unwrap();
+    let one = person(&format!("solo@{d}"), "Solo");
+    store
+        .create_user(t.id, &one, None, &audit("Add user"))
+        .await
+        .unwrap();
+    assert_eq!(count(t.id).await, 8);
+    assert_eq!(count(other.id).await, 0, "per tenant");
+    store
+        .soft_delete_user(
+            t.id,
+            users[0].id,
+            time::OffsetDateTime::now_utc(),
+            &audit("Delete user"),
+        )
+        .await
+        .unwrap();
+    store
+        .soft_delete_user(
+            t.id,
+            users[1].id,
+            time::OffsetDateTime::now_utc(),
+            &audit("Delete user"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(count(t.id).await, 6);
+    store
+        .restore_user(t.id, users[0].id, &audit("Restore user"))
+        .await
+        .unwrap();
+    store
+        .purge_user(t.id, users[1].id, &audit("Hard delete user"))
+        .await
+        .unwrap();
+    assert_eq!(count(t.id).await, 7);
+    // the same number a filtered count (which really counts) gives
+    let filtered = store
+        .count_query_users(
+            t.id,
+            &q("accountEnabled eq true or accountEnabled eq false"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(filtered, 7);
+}

@@ -49,6 +49,11 @@ const SQLITE: &[Embedded] = &[
         "sponsors",
         include_str!("../migrations/sqlite/0008_sponsors.sql"),
     ),
+    (
+        9,
+        "directory counts",
+        include_str!("../migrations/sqlite/0009_directory_counts.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -90,6 +95,11 @@ const POSTGRES: &[Embedded] = &[
         8,
         "sponsors",
         include_str!("../migrations/postgres/0008_sponsors.sql"),
+    ),
+    (
+        9,
+        "directory counts",
+        include_str!("../migrations/postgres/0009_directory_counts.sql"),
     ),
 ];
 

@@ -396,6 +396,14 @@ macro_rules! user_store_impl {
             }
 
             async fn count_query_users(&self, tenant: portico_domain::TenantId, query: &portico_domain::odata::ListQuery) -> Result<u64, $crate::StoreError> {
+                if query.filter.is_none() && query.search.is_none() {
+                    // the trigger-kept count of live users (migration 0009)
+                    let n: Option<i64> = sqlx::query_scalar("SELECT n FROM directory_counts WHERE tenant_id = $1 AND kind = 'users'")
+                        .bind(tenant.0)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    return Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0));
+                }
                 let mut sql = $crate::query_sql::Sql::new(Self::BACKEND, tenant.0, $crate::query_sql::user_column);
                 sql.conditions(query)?;
                 let text = format!("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND deleted_at IS NULL{}", sql.text);

@@ -36,4 +36,5 @@ portico_store::backend_tests!(
     users_filter_order_search_and_count,
     groups_filter_and_order,
     bulk_import_is_all_or_nothing,
+    user_count_follows_every_change,
 );
