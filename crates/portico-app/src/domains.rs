@@ -143,6 +143,29 @@ impl App {
                         .into(),
             });
         }
+        // As in Entra, a domain that users still sign in with cannot be removed.
+        let in_use = portico_domain::odata::filter(
+            &portico_domain::odata::schema::USERS,
+            &format!("endswith(userPrincipalName,'@{}')", name.as_str()),
+        )
+        .map_err(|e| AppError::Internal(e.message))?;
+        let users = self
+            .store
+            .count_query_users(
+                tenant,
+                &portico_domain::odata::ListQuery {
+                    filter: Some(in_use),
+                    ..portico_domain::odata::ListQuery::default()
+                },
+            )
+            .await?;
+        if users > 0 {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "The domain {name} is in use by {users} user(s) as their userPrincipalName suffix; change their user principal names first."
+                ),
+            });
+        }
         self.store.remove_domain(tenant, &name, &audit).await?;
         self.caches.clear_directory();
         Ok(())

@@ -136,6 +136,7 @@ fn graph_routes() -> Router<AppState> {
         .route("/v1.0/directoryObjects/getByIds", post(groups::get_by_ids))
         .route("/v1.0/organization", get(graph::organization))
         .merge(graph_app_routes())
+        .merge(graph::domains::routes())
 }
 
 fn graph_app_routes() -> Router<AppState> {

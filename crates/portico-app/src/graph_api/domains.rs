@@ -97,14 +97,18 @@ impl App {
 
     /// `POST /domains`: adds an unverified domain.
     pub async fn graph_add_domain(&self, caller: &Caller, name: &str) -> GraphResult<Domain> {
-        let ctx = self.graph_context(caller, GraphAction::WriteDomains).await?;
+        let ctx = self
+            .graph_context(caller, GraphAction::WriteDomains)
+            .await?;
         Ok(self.add_domain(&ctx, caller.tenant.id, name).await?)
     }
 
     /// `POST /domains/{id}/verify`: verifies the domain by its DNS TXT record. Without the
     /// record the request fails (400) and nothing changes; a verified domain is returned as is.
     pub async fn graph_verify_domain(&self, caller: &Caller, key: &str) -> GraphResult<Domain> {
-        let ctx = self.graph_context(caller, GraphAction::WriteDomains).await?;
+        let ctx = self
+            .graph_context(caller, GraphAction::WriteDomains)
+            .await?;
         let name = domain_key(key)?;
         found(
             key,
@@ -116,7 +120,9 @@ impl App {
     /// `PATCH /domains/{id}` with `isDefault: true`: makes a verified domain the default for
     /// new users.
     pub async fn graph_set_default_domain(&self, caller: &Caller, key: &str) -> GraphResult<()> {
-        let ctx = self.graph_context(caller, GraphAction::WriteDomains).await?;
+        let ctx = self
+            .graph_context(caller, GraphAction::WriteDomains)
+            .await?;
         let d = self
             .graph_find_domain(caller, key, GraphAction::WriteDomains)
             .await?;
@@ -136,7 +142,9 @@ impl App {
 
     /// `DELETE /domains/{id}`: the initial and the default domain cannot be deleted.
     pub async fn graph_delete_domain(&self, caller: &Caller, key: &str) -> GraphResult<()> {
-        let ctx = self.graph_context(caller, GraphAction::WriteDomains).await?;
+        let ctx = self
+            .graph_context(caller, GraphAction::WriteDomains)
+            .await?;
         let name = domain_key(key)?;
         found(
             key,

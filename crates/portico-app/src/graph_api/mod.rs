@@ -4,12 +4,14 @@
 
 mod app_grants;
 mod applications;
+mod domains;
 mod groups;
 mod paging;
 mod users;
 
 pub use app_grants::{AssignmentSide, AssignmentView};
 pub use applications::{AppKey, ServicePrincipalView};
+pub use domains::{BrandingPatch, OrganizationPatch};
 
 pub use groups::{DirectoryObject, GroupLink, MAX_GET_BY_IDS};
 pub use portico_policy::graph::GraphAction;

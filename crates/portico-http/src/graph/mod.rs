@@ -5,6 +5,7 @@
 pub mod app_grants;
 pub mod applications;
 pub mod body;
+pub mod domains;
 pub mod groups;
 pub mod keyed;
 pub mod odata;
