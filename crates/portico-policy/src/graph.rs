@@ -308,6 +308,42 @@ pub fn app_equivalent_roles(app_roles: &[String]) -> Vec<DirectoryRole> {
     out
 }
 
+/// The committed row of `action`: application permissions, delegated permissions, and whether
+/// guests may use the delegated ones.
+#[must_use]
+pub fn permissions(
+    action: GraphAction,
+) -> (&'static [&'static str], &'static [&'static str], bool) {
+    TABLE
+        .iter()
+        .find(|(a, ..)| *a == action)
+        .map_or((&[][..], &[][..], false), |(_, app, delegated, guests)| {
+            (*app, *delegated, *guests)
+        })
+}
+
+/// The directory action a signed-in user must also be allowed (by a directory role) for a
+/// delegated change; `None` for reads.
+#[must_use]
+pub fn directory_action(action: GraphAction) -> Option<crate::directory::Action> {
+    use crate::directory::Action as A;
+    match action {
+        GraphAction::WriteUsers => Some(A::ManageUsers),
+        GraphAction::WriteGroups | GraphAction::WriteGroupMembers => Some(A::ManageGroups),
+        GraphAction::WriteApplications
+        | GraphAction::WriteAppRoleAssignments
+        | GraphAction::WritePermissionGrants => Some(A::ManageApplications),
+        GraphAction::WriteDomains => Some(A::ManageDomains),
+        GraphAction::WriteOrganization => Some(A::ManageBranding),
+        GraphAction::ReadOwnProfile
+        | GraphAction::ReadUsers
+        | GraphAction::ReadGroups
+        | GraphAction::ReadOrganization
+        | GraphAction::ReadDomains
+        | GraphAction::ReadApplications => None,
+    }
+}
+
 /// Whether `caller` may perform `action`.
 #[must_use]
 pub fn graph_allows(caller: GraphCaller<'_>, action: GraphAction) -> bool {

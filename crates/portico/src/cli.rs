@@ -80,6 +80,13 @@ pub enum Command {
     /// Application registrations.
     #[command(subcommand)]
     App(AppCommand),
+    /// Print the OpenAPI document of the Graph API (generated from the code; committed as
+    /// docs/openapi.json), or with --permissions its permission table (docs/GRAPH-PERMISSIONS.md).
+    ExportOpenapi {
+        /// Print the permission table (Markdown) instead.
+        #[arg(long)]
+        permissions: bool,
+    },
 }
 
 /// `portico app ...`

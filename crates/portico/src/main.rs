@@ -91,6 +91,15 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 }
 
 async fn run(cli: Cli, started: Instant) -> Result<(), CliError> {
+    if let Command::ExportOpenapi { permissions } = cli.command {
+        let text = if permissions {
+            portico_http::graph::openapi::permissions_markdown()
+        } else {
+            portico_http::graph::openapi::document_text()
+        };
+        out!("{}", text.trim_end());
+        return Ok(());
+    }
     let g = cli.global;
     let overrides = Overrides {
         listen: g.listen,
@@ -166,7 +175,7 @@ async fn operator_command(
         Command::Role(c) => admin::role_cmd(&app, c).await,
         Command::Keys(c) => admin::keys_cmd(&app, c).await,
         Command::App(c) => admin::app_cmd(&app, c).await,
-        Command::Serve | Command::CheckConfig => Ok(()),
+        Command::Serve | Command::CheckConfig | Command::ExportOpenapi { .. } => Ok(()),
     }
 }
 

@@ -196,7 +196,7 @@ pub struct Overrides {
 }
 
 /// Environment variables with the `PORTICO_` prefix that are not settings.
-const NOT_SETTINGS: &[&str] = &["test_postgres_url", "e2e"];
+const NOT_SETTINGS: &[&str] = &["test_postgres_url", "e2e", "update_docs"];
 
 /// Loads the layered settings. Errors are complete sentences, one per problem.
 pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Settings, Vec<String>> {

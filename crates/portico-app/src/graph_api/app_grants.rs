@@ -23,6 +23,17 @@ pub enum AssignmentSide {
     AssignedTo,
 }
 
+/// The body of a new app role assignment.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAssignment {
+    /// `principalId`: who gets the role.
+    pub principal_id: uuid::Uuid,
+    /// `resourceId`: the resource service principal.
+    pub resource_id: uuid::Uuid,
+    /// `appRoleId`.
+    pub app_role_id: uuid::Uuid,
+}
+
 /// An app role assignment with the names Graph returns beside the ids.
 #[derive(Debug, Clone)]
 pub struct AssignmentView {
@@ -105,9 +116,8 @@ impl App {
         let mut out = Vec::with_capacity(list.len());
         for a in list {
             for id in [a.principal.id, a.resource_id.0] {
-                if !names.contains_key(&id) {
-                    let n = self.display_name_of(caller, id).await;
-                    names.insert(id, n);
+                if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
+                    e.insert(self.display_name_of(caller, id).await);
                 }
             }
             out.push(AssignmentView {
@@ -164,10 +174,13 @@ impl App {
         kind: ObjectKind,
         key: &str,
         side: AssignmentSide,
-        principal_id: uuid::Uuid,
-        resource_id: uuid::Uuid,
-        app_role_id: uuid::Uuid,
+        new: NewAssignment,
     ) -> GraphResult<AssignmentView> {
+        let NewAssignment {
+            principal_id,
+            resource_id,
+            app_role_id,
+        } = new;
         let ctx = self
             .graph_context(caller, GraphAction::WriteAppRoleAssignments)
             .await?;

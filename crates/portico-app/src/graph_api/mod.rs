@@ -9,12 +9,13 @@ mod groups;
 mod paging;
 mod users;
 
-pub use app_grants::{AssignmentSide, AssignmentView};
+pub use app_grants::{AssignmentSide, AssignmentView, NewAssignment};
 pub use applications::{AppKey, ServicePrincipalView};
 pub use domains::{BrandingPatch, OrganizationPatch};
 
 pub use groups::{DirectoryObject, GroupLink, MAX_GET_BY_IDS};
-pub use portico_policy::graph::GraphAction;
+pub use portico_policy::directory::{Action as DirectoryAction, role_allows};
+pub use portico_policy::graph::{GraphAction, directory_action, permissions};
 pub use users::GraphPage;
 
 use crate::{Actor, App, AppError, Context};

@@ -97,7 +97,17 @@ async fn add_assignment(
     };
     match state
         .app
-        .graph_assign(caller, kind, key, side, principal, resource, role)
+        .graph_assign(
+            caller,
+            kind,
+            key,
+            side,
+            portico_app::graph_api::NewAssignment {
+                principal_id: principal,
+                resource_id: resource,
+                app_role_id: role,
+            },
+        )
         .await
     {
         Ok(v) => {

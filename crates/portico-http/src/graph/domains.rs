@@ -10,7 +10,6 @@ use crate::error::GraphError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing;
 use portico_app::graph_api::{BrandingPatch, GraphAction, OrganizationPatch};
 use portico_domain::odata::Resource;
 use portico_domain::tenant::{Branding, Domain};
@@ -693,29 +692,6 @@ pub async fn branding_update(
         Ok(_) => no_content(),
         Err(f) => fail(f),
     }
-}
-
-/// The routes of this module, to merge into the Graph router.
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/v1.0/domains", routing::get(list).post(create))
-        .route(
-            "/v1.0/domains/{id}",
-            routing::get(get).patch(update).delete(delete),
-        )
-        .route("/v1.0/domains/{id}/verify", routing::post(verify))
-        .route(
-            "/v1.0/domains/{id}/verificationDnsRecords",
-            routing::get(dns_records),
-        )
-        .route(
-            "/v1.0/organization/{id}",
-            routing::get(organization_get).patch(organization_update),
-        )
-        .route(
-            "/v1.0/organization/{id}/branding",
-            routing::get(branding_get).patch(branding_update),
-        )
 }
 
 #[cfg(test)]

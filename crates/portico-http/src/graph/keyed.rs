@@ -4,10 +4,9 @@
 use super::body::GraphBody;
 use super::{GraphPrincipal, applications};
 use crate::AppState;
-use crate::error::GraphError;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 
 /// Which collection and key a segment names.
 fn split(segment: &str) -> Option<(&str, String)> {
@@ -18,66 +17,83 @@ fn split(segment: &str) -> Option<(&str, String)> {
     Some((collection, format!("appId='{quoted}'")))
 }
 
-fn unknown(segment: &str) -> Response {
-    GraphError::new(
-        StatusCode::BAD_REQUEST,
-        "Request_BadRequest",
-        format!(
-            "Resource not found for the segment '{}'.",
-            segment.chars().take(100).collect::<String>()
-        ),
-    )
-    .into_response()
+/// The caller, or why the request is refused; unknown segments are not found whoever asks.
+type Caller = Result<GraphPrincipal, Response>;
+
+async fn unknown(uri: Uri, headers: HeaderMap) -> Response {
+    crate::error::not_found(uri, headers).await
 }
 
 /// `GET /v1.0/{collection}(appId='…')`
 pub async fn get(
     state: State<AppState>,
-    caller: GraphPrincipal,
+    caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
     Path(segment): Path<String>,
     query: RawQuery,
 ) -> Response {
-    match split(&segment) {
-        Some(("applications", key)) => applications::get(state, caller, Path(key), query).await,
-        Some(("servicePrincipals", key)) => {
-            applications::sp_get(state, caller, Path(key), query).await
-        }
-        _ => unknown(&segment),
+    let (collection, key) = match split(&segment) {
+        Some(k @ ("applications" | "servicePrincipals", _)) => k,
+        _ => return unknown(uri, headers).await,
+    };
+    let caller = match caller {
+        Ok(c) => c,
+        Err(refused) => return refused,
+    };
+    if collection == "applications" {
+        applications::get(state, caller, Path(key), query).await
+    } else {
+        applications::sp_get(state, caller, Path(key), query).await
     }
 }
 
 /// `PATCH /v1.0/{collection}(appId='…')`
 pub async fn update(
     state: State<AppState>,
-    caller: GraphPrincipal,
+    caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
     Path(segment): Path<String>,
     query: RawQuery,
     body: GraphBody,
 ) -> Response {
-    match split(&segment) {
-        Some(("applications", key)) => {
-            applications::update(state, caller, Path(key), query, body).await
-        }
-        Some(("servicePrincipals", key)) => {
-            applications::sp_update(state, caller, Path(key), query, body).await
-        }
-        _ => unknown(&segment),
+    let (collection, key) = match split(&segment) {
+        Some(k @ ("applications" | "servicePrincipals", _)) => k,
+        _ => return unknown(uri, headers).await,
+    };
+    let caller = match caller {
+        Ok(c) => c,
+        Err(refused) => return refused,
+    };
+    if collection == "applications" {
+        applications::update(state, caller, Path(key), query, body).await
+    } else {
+        applications::sp_update(state, caller, Path(key), query, body).await
     }
 }
 
 /// `DELETE /v1.0/{collection}(appId='…')`
 pub async fn delete(
     state: State<AppState>,
-    caller: GraphPrincipal,
+    caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
     Path(segment): Path<String>,
     query: RawQuery,
 ) -> Response {
-    match split(&segment) {
-        Some(("applications", key)) => applications::delete(state, caller, Path(key), query).await,
-        Some(("servicePrincipals", key)) => {
-            applications::sp_delete(state, caller, Path(key), query).await
-        }
-        _ => unknown(&segment),
+    let (collection, key) = match split(&segment) {
+        Some(k @ ("applications" | "servicePrincipals", _)) => k,
+        _ => return unknown(uri, headers).await,
+    };
+    let caller = match caller {
+        Ok(c) => c,
+        Err(refused) => return refused,
+    };
+    if collection == "applications" {
+        applications::delete(state, caller, Path(key), query).await
+    } else {
+        applications::sp_delete(state, caller, Path(key), query).await
     }
 }
 

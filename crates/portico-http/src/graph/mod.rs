@@ -5,10 +5,12 @@
 pub mod app_grants;
 pub mod applications;
 pub mod body;
+pub mod catalog;
 pub mod domains;
 pub mod groups;
 pub mod keyed;
 pub mod odata;
+pub mod openapi;
 pub mod users;
 pub mod wire;
 pub mod wire_apps;
