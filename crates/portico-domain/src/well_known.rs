@@ -295,6 +295,36 @@ const GRAPH_SCOPES: &[(Uuid, &str, bool, &str)] = &[
         true,
         "Read and write organization information",
     ),
+    (
+        uuid!("e4c9e354-4dc5-45b8-9e7c-e1393b0b1a20"),
+        "AuditLog.Read.All",
+        true,
+        "Read audit log data",
+    ),
+    (
+        uuid!("572fea84-0151-49b2-9301-11cb16974376"),
+        "Policy.Read.All",
+        true,
+        "Read your organization's policies",
+    ),
+    (
+        uuid!("edd3c878-b384-41fd-95ad-e7407dd775be"),
+        "Policy.ReadWrite.Authorization",
+        true,
+        "Read and write your organization's authorization policy",
+    ),
+    (
+        uuid!("b27add92-efb2-4f16-84f5-8108ba77985c"),
+        "Policy.ReadWrite.ApplicationConfiguration",
+        true,
+        "Read and write your organization's application configuration policies",
+    ),
+    (
+        uuid!("ad902697-1014-4ef5-81ef-2b4301988e8c"),
+        "Policy.ReadWrite.ConditionalAccess",
+        true,
+        "Read and write your organization's conditional access policies",
+    ),
 ];
 
 /// Microsoft Graph as an application definition (its app roles and delegated scopes).

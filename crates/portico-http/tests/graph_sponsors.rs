@@ -216,4 +216,160 @@ async fn sponsors_and_owned_objects(store: Arc<dyn Store>) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-portico_store::backend_tests!(sponsors_and_owned_objects);
+/// `$expand` of members, owners, sponsors and memberOf on single objects and collections.
+async fn relationships_expand(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let admin = app_token(&f, &["User.ReadWrite.All", "Group.ReadWrite.All"]).await;
+    let reader = app_token(&f, &["User.Read.All", "Group.Read.All"]).await;
+    let users_only = app_token(&f, &["User.Read.All"]).await;
+    let owner = new_user(&f, &admin, "owner").await;
+    let mut members = Vec::new();
+    for i in 0..22 {
+        members.push(new_user(&f, &admin, &format!("member{i:02}")).await);
+    }
+    let (status, _, g) = graph(
+        &f,
+        "POST",
+        "/v1.0/groups",
+        Some(&admin),
+        Some(&json!({
+            "displayName": "Expanded", "mailNickname": "expanded", "mailEnabled": false,
+            "securityEnabled": true,
+            "owners@odata.bind": [format!("https://graph.microsoft.com/v1.0/users/{owner}")],
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{g}");
+    let gid = g["id"].as_str().unwrap().to_owned();
+    for m in &members {
+        let (status, _, e) = graph(
+            &f,
+            "POST",
+            &format!("/v1.0/groups/{gid}/members/$ref"),
+            Some(&admin),
+            Some(&reference(m)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{e}");
+    }
+    let (status, _, got) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/groups/{gid}?$expand=members"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(
+        got["members"].as_array().unwrap().len(),
+        20,
+        "at most 20, as in Graph"
+    );
+    assert_eq!(got["members"][0]["@odata.type"], "#microsoft.graph.user");
+    let (status, _, got) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/groups/{gid}?$select=displayName&$expand=owners($select=displayName)"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["displayName"], "Expanded");
+    let o = &got["owners"][0];
+    assert_eq!(
+        (o["id"].as_str(), o["displayName"].as_str()),
+        (Some(owner.as_str()), Some("owner"))
+    );
+    assert!(o.get("userPrincipalName").is_none(), "{o}");
+    let (status, _, list) = graph(
+        &f,
+        "GET",
+        "/v1.0/groups?$filter=displayName%20eq%20'Expanded'&$expand=owners",
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["value"][0]["owners"][0]["id"], owner.as_str());
+    // users: memberOf and sponsors
+    let (status, _, e) = graph(
+        &f,
+        "POST",
+        &format!("/v1.0/users/{}/sponsors/$ref", members[0]),
+        Some(&admin),
+        Some(&reference(&owner)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{e}");
+    let (status, _, u) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/users/{}?$expand=sponsors", members[0]),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!(u["sponsors"][0]["id"], owner.as_str());
+    let (status, _, u) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/users/{}?$expand=memberOf", members[1]),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!(u["memberOf"][0]["id"], gid.as_str());
+    let (status, _, list) = graph(
+        &f,
+        "GET",
+        "/v1.0/users?$filter=startswith(displayName,'member0')&$expand=memberOf&$top=3",
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["value"].as_array().unwrap().len(), 3);
+    assert!(
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["memberOf"][0]["id"] == gid.as_str())
+    );
+    assert!(
+        list["@odata.nextLink"]
+            .as_str()
+            .unwrap()
+            .contains("$expand=memberOf"),
+        "{list}"
+    );
+    // expanding what the caller may not read is refused; bad expands are unsupported queries
+    let (status, _, e) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/users/{}?$expand=memberOf", members[1]),
+        Some(&users_only),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    for bad in [
+        format!("/v1.0/groups/{gid}?$expand=members,owners"),
+        format!("/v1.0/groups/{gid}?$expand=manager"),
+        format!("/v1.0/groups/{gid}?$expand=members($filter=x)"),
+        "/v1.0/applications?$expand=owners".to_owned(),
+    ] {
+        let (status, _, e) = graph(&f, "GET", &bad, Some(&reader), None).await;
+        assert_eq!(
+            (status, e["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("Request_UnsupportedQuery")),
+            "{bad}: {e}"
+        );
+    }
+}
+
+portico_store::backend_tests!(sponsors_and_owned_objects, relationships_expand);

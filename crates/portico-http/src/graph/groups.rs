@@ -78,11 +78,16 @@ pub async fn list(
         Err(f) => return fail(f),
     };
     let base = base(&state);
-    let value = page
+    let mut value: Vec<Value> = page
         .items
         .iter()
         .map(|g| wire::group(g, opts.select.as_deref()))
         .collect();
+    if let Some(e) = &opts.expand
+        && let Err(res) = super::expand::expand_all(&state, &caller, &mut value, e).await
+    {
+        return res;
+    }
     let context = match &opts.select {
         Some(s) => format!("{base}/v1.0/$metadata#groups({})", s.join(",")),
         None => format!("{base}/v1.0/$metadata#groups"),
@@ -120,14 +125,25 @@ pub async fn get(
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let select = match odata::single_options(&GROUPS, query.as_deref()) {
+    let (select, expand) = match odata::entity_options(&GROUPS, query.as_deref()) {
         Ok(s) => s,
         Err(res) => return res.into_response(),
     };
-    match state.app.graph_get_group(&caller, &key).await {
-        Ok(g) => axum::Json(entity(base(&state), &g, select.as_deref())).into_response(),
-        Err(f) => fail(f),
+    let g = match state.app.graph_get_group(&caller, &key).await {
+        Ok(g) => g,
+        Err(f) => return fail(f),
+    };
+    let mut v = entity(base(&state), &g, select.as_deref());
+    if let Some(e) = expand {
+        let related = match super::expand::related(&state, &caller, &g.id.to_string(), &e).await {
+            Ok(v) => v,
+            Err(res) => return res,
+        };
+        if let Some(m) = v.as_object_mut() {
+            m.insert(e.link.to_owned(), related);
+        }
     }
+    axum::Json(v).into_response()
 }
 
 /// Ids bound with `owners@odata.bind` (users only).

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod body;
 pub mod catalog;
 pub mod domains;
+pub mod expand;
 pub mod groups;
 pub mod keyed;
 pub mod odata;

@@ -21,6 +21,8 @@ pub struct ListOptions {
     pub select: Option<Vec<String>>,
     /// The options to repeat in `@odata.nextLink` (everything but `$skiptoken`).
     pub carry: Vec<(String, String)>,
+    /// `$expand` (users and groups).
+    pub expand: Option<super::expand::Expand>,
 }
 
 fn error(e: &QueryError) -> GraphError {
@@ -125,6 +127,9 @@ pub fn list_options(
                 _ => return Err(bad("$count must be true or false.")),
             },
             "$select" => out.select = Some(select(resource, &v)?),
+            "$expand" if !super::expand::expandable(resource.type_name).is_empty() => {
+                out.expand = Some(super::expand::parse(resource.type_name, &v)?);
+            }
             other if other.starts_with('$') => return Err(unsupported(other)),
             _ => continue,
         }
@@ -156,6 +161,27 @@ pub fn single_options(
         }
     }
     Ok(sel)
+}
+
+/// The options of a single-object request that may expand a relationship: `$select` and
+/// `$expand`.
+pub fn entity_options(
+    resource: &Resource,
+    query: Option<&str>,
+) -> Result<(Option<Vec<String>>, Option<super::expand::Expand>), GraphError> {
+    let mut sel = None;
+    let mut exp = None;
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "$select" => sel = Some(select(resource, &v)?),
+            "$expand" if !super::expand::expandable(resource.type_name).is_empty() => {
+                exp = Some(super::expand::parse(resource.type_name, &v)?);
+            }
+            other if other.starts_with('$') => return Err(unsupported(other)),
+            _ => {}
+        }
+    }
+    Ok((sel, exp))
 }
 
 /// Only `$filter`-free, option-free requests (writes, `$ref`): any `$` option is refused.

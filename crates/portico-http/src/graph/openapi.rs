@@ -108,6 +108,17 @@ fn operation(op: &Op) -> Value {
     } else if op.verb == Verb::Get && !op.path.ends_with("$count") {
         params.push(query("$select", "Comma-separated properties."));
     }
+    if op.verb == Verb::Get
+        && matches!(
+            op.path,
+            "/v1.0/users" | "/v1.0/users/{id}" | "/v1.0/groups" | "/v1.0/groups/{id}"
+        )
+    {
+        params.push(query(
+            "$expand",
+            "One relationship (users: sponsors, memberOf; groups: members, owners), optionally with ($select=...); at most 20 related objects each.",
+        ));
+    }
     if list || op.path.ends_with("$count") {
         params.push(json!({"name": "ConsistencyLevel", "in": "header", "required": op.path.ends_with("$count"), "schema": {"type": "string", "enum": ["eventual"]}}));
     }

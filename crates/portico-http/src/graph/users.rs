@@ -103,7 +103,7 @@ pub async fn list(
         Err(f) => return fail(f),
     };
     let base = base(&state);
-    let value = page
+    let mut value: Vec<Value> = page
         .items
         .iter()
         .map(|u| match &opts.select {
@@ -111,6 +111,11 @@ pub async fn list(
             None => wire::user(u),
         })
         .collect();
+    if let Some(e) = &opts.expand
+        && let Err(res) = super::expand::expand_all(&state, &caller, &mut value, e).await
+    {
+        return res;
+    }
     let context = match &opts.select {
         Some(s) => format!("{base}/v1.0/$metadata#users({})", s.join(",")),
         None => format!("{base}/v1.0/$metadata#users"),
@@ -147,14 +152,34 @@ pub async fn get(
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let select = match odata::single_options(&USERS, query.as_deref()) {
+    let (select, expand) = match odata::entity_options(&USERS, query.as_deref()) {
         Ok(s) => s,
         Err(res) => return res.into_response(),
     };
-    match state.app.graph_get_user(&caller, &key).await {
-        Ok(u) => single_user(base(&state), &u, select.as_deref()),
-        Err(f) => fail(f),
+    let u = match state.app.graph_get_user(&caller, &key).await {
+        Ok(u) => u,
+        Err(f) => return fail(f),
+    };
+    let Some(e) = expand else {
+        return single_user(base(&state), &u, select.as_deref());
+    };
+    let related = match super::expand::related(&state, &caller, &u.id.to_string(), &e).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let mut v = match select.as_deref() {
+        Some(s) => wire::user_selected(&u, s),
+        None => wire::user(&u),
+    };
+    if let Some(m) = v.as_object_mut() {
+        m.insert(e.link.to_owned(), related);
     }
+    let base = base(&state);
+    let context = match select.as_deref() {
+        Some(s) => format!("{base}/v1.0/$metadata#users({})/$entity", s.join(",")),
+        None => format!("{base}/v1.0/$metadata#users/$entity"),
+    };
+    axum::Json(wire::with_context(context, v)).into_response()
 }
 
 fn bad(message: impl Into<String>) -> GraphError {
