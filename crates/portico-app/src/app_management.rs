@@ -356,8 +356,26 @@ impl App {
             ObjectKind::Group => "Add app role assignment to group",
             ObjectKind::ServicePrincipal => "Add app role assignment to service principal",
         };
-        let op = self.begin_apps(ctx, tenant, activity, "Assign").await?;
         let resource_sp = self.store.get_service_principal(tenant, resource).await?;
+        // an application permission of Microsoft Graph is directory power: granting one is role
+        // management (Privileged Role or Global Administrator), not application management
+        let action = if resource_sp.app_id == GRAPH_APP_ID
+            && principal.kind == ObjectKind::ServicePrincipal
+        {
+            Action::ManageRoles
+        } else {
+            Action::ManageApplications
+        };
+        let op = self
+            .begin(
+                ctx,
+                tenant,
+                action,
+                AuditCategory::ApplicationManagement,
+                activity,
+                "Assign",
+            )
+            .await?;
         let t = self.store.get_tenant(tenant).await?;
         let Some(resource_app) = self.app_of_service_principal(&t, &resource_sp).await? else {
             return Err(AppError::Precondition(
@@ -525,12 +543,21 @@ impl App {
                 None,
                 Some(grant.scope.clone()),
             );
-        let stored = self
+        match self
             .store
-            .put_permission_grant(tenant, &grant, &audit)
-            .await?;
+            .insert_permission_grant(tenant, &grant, &audit)
+            .await
+        {
+            Ok(()) => {}
+            Err(e) if e.is_conflict_on(portico_store::constraint::PERMISSION_GRANT) => {
+                return Err(AppError::Conflict {
+                    message: "A permission grant already exists for this client, resource and principal: update its scope instead.".into(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.caches.clear_directory();
-        Ok(stored)
+        Ok(grant)
     }
 
     /// Replaces the scopes of a delegated permission grant.

@@ -2,7 +2,6 @@
 //! most five, as in Entra. Managing them is managing the user (User Administrator).
 
 use crate::{App, AppError, Context};
-use portico_domain::audit::AuditCategory;
 use portico_domain::directory_object::{ObjectKind, ObjectRef};
 use portico_domain::{TenantId, UserId, ValidationError};
 use portico_policy::directory::Action;
@@ -17,14 +16,14 @@ impl App {
         user: UserId,
         sponsor: uuid::Uuid,
     ) -> Result<(), AppError> {
-        let op = self
-            .begin(
+        let audit = self
+            .begin_on_user(
                 ctx,
                 tenant,
+                user,
                 Action::ManageUsers,
-                AuditCategory::UserManagement,
-                "Add sponsor to user",
-                "Add",
+                portico_policy::directory::may_manage_user,
+                ("Add sponsor to user", "Add"),
             )
             .await?;
         let kind = match self.store.object_kind(tenant, sponsor).await {
@@ -42,11 +41,10 @@ impl App {
         if sponsor == user.0 {
             return Err(ValidationError::new("sponsors", "a user cannot sponsor themself").into());
         }
-        let audit = op.audit.target("User", user, None).modified(
-            "Sponsors",
-            None,
-            Some(sponsor.to_string()),
-        );
+        let audit =
+            audit
+                .target("User", user, None)
+                .modified("Sponsors", None, Some(sponsor.to_string()));
         match self
             .store
             .add_sponsor(
@@ -82,21 +80,20 @@ impl App {
         user: UserId,
         sponsor: uuid::Uuid,
     ) -> Result<(), AppError> {
-        let op = self
-            .begin(
+        let audit = self
+            .begin_on_user(
                 ctx,
                 tenant,
+                user,
                 Action::ManageUsers,
-                AuditCategory::UserManagement,
-                "Remove sponsor from user",
-                "Remove",
+                portico_policy::directory::may_manage_user,
+                ("Remove sponsor from user", "Remove"),
             )
             .await?;
-        let audit = op.audit.target("User", user, None).modified(
-            "Sponsors",
-            Some(sponsor.to_string()),
-            None,
-        );
+        let audit =
+            audit
+                .target("User", user, None)
+                .modified("Sponsors", Some(sponsor.to_string()), None);
         Ok(self
             .store
             .remove_sponsor(tenant, user, sponsor, &audit)

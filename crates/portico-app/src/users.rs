@@ -373,7 +373,7 @@ impl App {
     /// `allowed(actor roles, target roles)`, the right to act on a user holding the target's
     /// roles (privileged users are for Global Administrators). `(activity, operation)` name the
     /// audit event, which is returned to be completed and written with the change.
-    async fn begin_on_user(
+    pub(crate) async fn begin_on_user(
         &self,
         ctx: &Context,
         tenant: TenantId,

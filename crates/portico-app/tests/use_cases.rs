@@ -791,6 +791,7 @@ async fn signing_keys_are_created_rotated_and_shared(store: Arc<dyn Store>) {
 }
 
 portico_store::backend_tests!(
+    graph_permissions_and_privileged_targets_need_privileged_actors,
     signing_keys_are_created_rotated_and_shared,
     privileged_actions_need_privileged_actors,
     bootstrap_creates_one_tenant_and_a_global_admin_once,
@@ -802,3 +803,89 @@ portico_store::backend_tests!(
     groups_prevent_cycles_and_let_owners_manage_members,
     deleted_users_are_purged_after_thirty_days,
 );
+
+/// Granting an application permission of Microsoft Graph to a service principal is role
+/// management: an Application Administrator may assign its own apps' roles but not Graph's;
+/// a Privileged Role Administrator may. Sponsors of a Global Administrator are out of a User
+/// Administrator's reach.
+async fn graph_permissions_and_privileged_targets_need_privileged_actors(store: Arc<dyn Store>) {
+    let (app, _) = app(store, &[]);
+    let t = app.create_tenant(&operator(), "Contoso").await.unwrap();
+    let apps_admin = member(
+        &app,
+        &t,
+        "appadmin",
+        Some(DirectoryRole::ApplicationAdministrator),
+    )
+    .await;
+    let pra = member(
+        &app,
+        &t,
+        "pra",
+        Some(DirectoryRole::PrivilegedRoleAdministrator),
+    )
+    .await;
+    let created = app
+        .create_application(
+            &apps_admin,
+            t.id,
+            portico_domain::application::NewApplication {
+                display_name: "Daemon".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let sp = app
+        .create_service_principal(&apps_admin, t.id, created.app_id)
+        .await
+        .unwrap();
+    let graph_sp = app.graph_service_principal(&t).await.unwrap();
+    let directory_rw = portico_domain::well_known::microsoft_graph()
+        .app_roles
+        .iter()
+        .find(|r| r.value.as_deref() == Some("Directory.ReadWrite.All"))
+        .unwrap()
+        .id;
+    let principal = ObjectRef {
+        kind: ObjectKind::ServicePrincipal,
+        id: sp.id.0,
+    };
+    let refused = app
+        .assign_app_role(&apps_admin, t.id, principal, graph_sp.id, directory_rw)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
+    assert!(
+        app.store
+            .app_role_assignments_of(t.id, sp.id.0, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.assign_app_role(&pra, t.id, principal, graph_sp.id, directory_rw)
+        .await
+        .unwrap();
+
+    let user_admin = member(
+        &app,
+        &t,
+        "useradmin",
+        Some(DirectoryRole::UserAdministrator),
+    )
+    .await;
+    let ga = member(&app, &t, "ga", Some(DirectoryRole::GlobalAdministrator)).await;
+    let plain = member(&app, &t, "plain", None).await;
+    let id = |c: &Context| match &c.actor {
+        Actor::User { id, .. } => *id,
+        _ => unreachable!(),
+    };
+    let refused = app
+        .add_sponsor(&user_admin, t.id, id(&ga), id(&plain).0)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
+    app.add_sponsor(&user_admin, t.id, id(&plain), id(&ga).0)
+        .await
+        .unwrap();
+}

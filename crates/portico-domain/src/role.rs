@@ -28,11 +28,13 @@ pub enum DirectoryRole {
     DomainNameAdministrator,
     /// Can manage the organization's branding.
     OrganizationalBrandingAdministrator,
+    /// Can manage role assignments, including granting Microsoft Graph application permissions.
+    PrivilegedRoleAdministrator,
 }
 
 impl DirectoryRole {
     /// Every role, in a stable order.
-    pub const ALL: [DirectoryRole; 10] = [
+    pub const ALL: [DirectoryRole; 11] = [
         Self::GlobalAdministrator,
         Self::UserAdministrator,
         Self::GuestInviter,
@@ -43,6 +45,7 @@ impl DirectoryRole {
         Self::ExternalIdentityProviderAdministrator,
         Self::DomainNameAdministrator,
         Self::OrganizationalBrandingAdministrator,
+        Self::PrivilegedRoleAdministrator,
     ];
 
     /// Entra's role template id (also `roleDefinitionId` of its assignments).
@@ -63,6 +66,7 @@ impl DirectoryRole {
             Self::OrganizationalBrandingAdministrator => {
                 uuid!("92ed04bf-c94a-4b82-9729-b799a7a4c178")
             }
+            Self::PrivilegedRoleAdministrator => uuid!("e8611ab8-c189-46e8-94e1-60213ab1f814"),
         }
     }
 
@@ -82,6 +86,7 @@ impl DirectoryRole {
             }
             Self::DomainNameAdministrator => "Domain Name Administrator",
             Self::OrganizationalBrandingAdministrator => "Organizational Branding Administrator",
+            Self::PrivilegedRoleAdministrator => "Privileged Role Administrator",
         }
     }
 

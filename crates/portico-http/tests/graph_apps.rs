@@ -502,9 +502,11 @@ async fn role_assignments_and_grants_through_graph(store: Arc<dyn Store>) {
     let (status, _, e) = graph(&f, "POST", &to, Some(&apps_only), Some(&assign)).await;
     assert_eq!(
         status,
-        StatusCode::CREATED,
-        "Application.ReadWrite.All may assign: {e}"
+        StatusCode::FORBIDDEN,
+        "Application.ReadWrite.All may not grant Graph permissions: {e}"
     );
+    let (status, _, e) = graph(&f, "POST", &to, Some(&admin), Some(&assign)).await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
     let a_id = e["id"].as_str().unwrap().to_owned();
     assert_eq!(e["principalType"], "ServicePrincipal");
     assert_eq!(e["resourceDisplayName"], "Microsoft Graph");

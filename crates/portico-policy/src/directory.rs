@@ -69,6 +69,7 @@ pub fn role_allows(role: DirectoryRole, action: Action) -> bool {
         R::ExternalIdentityProviderAdministrator => matches!(action, A::ManageIdentityProviders),
         R::DomainNameAdministrator => matches!(action, A::ManageDomains),
         R::OrganizationalBrandingAdministrator => matches!(action, A::ManageBranding),
+        R::PrivilegedRoleAdministrator => matches!(action, A::ManageRoles),
     }
 }
 
@@ -88,6 +89,7 @@ pub fn is_privileged(role: DirectoryRole) -> bool {
             | DirectoryRole::ApplicationAdministrator
             | DirectoryRole::ExternalIdentityProviderAdministrator
             | DirectoryRole::DomainNameAdministrator
+            | DirectoryRole::PrivilegedRoleAdministrator
     )
 }
 
@@ -161,6 +163,7 @@ mod tests {
             R::OrganizationalBrandingAdministrator,
             &[Action::ManageBranding],
         ),
+        (R::PrivilegedRoleAdministrator, &[Action::ManageRoles]),
     ];
 
     #[test]

@@ -249,13 +249,9 @@ const TABLE: &[Row] = &[
     ),
     (
         GraphAction::WriteAppRoleAssignments,
+        &["AppRoleAssignment.ReadWrite.All"],
         &[
             "AppRoleAssignment.ReadWrite.All",
-            "Application.ReadWrite.All",
-        ],
-        &[
-            "AppRoleAssignment.ReadWrite.All",
-            "Application.ReadWrite.All",
             "Directory.AccessAsUser.All",
         ],
         false,
@@ -298,6 +294,12 @@ pub fn app_equivalent_roles(app_roles: &[String]) -> Vec<DirectoryRole> {
         || has("Directory.ReadWrite.All")
     {
         out.push(DirectoryRole::ApplicationAdministrator);
+    }
+    // Granting app roles of Microsoft Graph is role management (as in Entra, where
+    // AppRoleAssignment.ReadWrite.All and RoleManagement.ReadWrite.Directory let an app grant
+    // any permission, and only Privileged Role and Global Administrators may).
+    if has("AppRoleAssignment.ReadWrite.All") || has("RoleManagement.ReadWrite.Directory") {
+        out.push(DirectoryRole::PrivilegedRoleAdministrator);
     }
     if has("Domain.ReadWrite.All") {
         out.push(DirectoryRole::DomainNameAdministrator);

@@ -60,6 +60,15 @@ pub trait AppDirectoryStore {
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<QueryPage<PermissionGrant>, StoreError>;
+    /// Records a new delegated permission grant; conflict
+    /// [`crate::constraint::PERMISSION_GRANT`] when the client already has one for the resource
+    /// and principal (never replaces it).
+    async fn insert_permission_grant(
+        &self,
+        tenant: TenantId,
+        grant: &PermissionGrant,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
     /// One delegated permission grant.
     async fn get_permission_grant(
         &self,
@@ -183,6 +192,25 @@ macro_rules! app_directory_store_impl {
                 sql.page(query, after, limit)?;
                 let head = "SELECT id, client_id, consent_type, principal_id, resource_id, scope, created_at FROM permission_grants WHERE tenant_id = $1";
                 Ok($crate::query_sql::fetch_page!(&self.pool, head, sql, false, limit, $crate::grants::permission_grant_from_row, |g: &portico_domain::grant::PermissionGrant| g.id.0))
+            }
+
+            async fn insert_permission_grant(&self, tenant: portico_domain::TenantId, g: &portico_domain::grant::PermissionGrant, audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.write_tx().await?;
+                let (kind, principal) = $crate::grants::principal_column(g.consent_type);
+                sqlx::query("INSERT INTO permission_grants (tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(tenant.0)
+                    .bind(g.id.0)
+                    .bind(g.client_id.0)
+                    .bind(kind)
+                    .bind(principal)
+                    .bind(g.resource_id.0)
+                    .bind(&g.scope)
+                    .bind($crate::ts::Ts(g.created_at))
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit_row(&mut tx, tenant, audit).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn get_permission_grant(&self, tenant: portico_domain::TenantId, id: portico_domain::PermissionGrantId) -> Result<portico_domain::grant::PermissionGrant, $crate::StoreError> {

@@ -366,6 +366,27 @@ pub async fn sign_in_log_and_permission_grants(store: Arc<dyn Store>) {
         "the same principal's grant is updated in place"
     );
     assert_eq!(second.scope, "User.Read openid");
+    // the Graph path inserts only: a second grant for the same triple is a conflict, and the
+    // first one is untouched
+    let mut again = g.clone();
+    again.id = PermissionGrantId::new();
+    again.scope = "Directory.ReadWrite.All".into();
+    let err = store
+        .insert_permission_grant(t.id, &again, &audit("Add delegated permission grant"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_conflict_on(crate::constraint::PERMISSION_GRANT),
+        "{err:?}"
+    );
+    assert_eq!(
+        store
+            .get_permission_grant(t.id, first.id)
+            .await
+            .unwrap()
+            .scope,
+        "User.Read openid"
+    );
     let admin = PermissionGrant {
         id: PermissionGrantId::new(),
         consent_type: ConsentType::AllPrincipals,

@@ -28,6 +28,8 @@ pub mod constraint {
     pub const APP_ROLE_ASSIGNMENT: &str = "ux_app_role_assignments";
     /// Some primary key is taken (a generated id collided or an insert was repeated).
     pub const PRIMARY_KEY: &str = "primary_key";
+    /// The client already has a grant for this resource and principal.
+    pub const PERMISSION_GRANT: &str = "ux_permission_grants";
     /// The object already sponsors the user.
     pub const USER_SPONSOR: &str = "pk_user_sponsors";
     /// The user already has the most sponsors allowed (5).
@@ -53,6 +55,10 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
         constraint::GROUP_OWNER,
     ),
     ("domains.name", constraint::DOMAIN_VERIFIED),
+    (
+        "permission_grants.tenant_id, permission_grants.client_id, permission_grants.resource_id, permission_grants.principal_id",
+        constraint::PERMISSION_GRANT,
+    ),
     (
         "user_sponsors.tenant_id, user_sponsors.user_id, user_sponsors.sponsor_id",
         constraint::USER_SPONSOR,

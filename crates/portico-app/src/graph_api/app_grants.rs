@@ -60,11 +60,12 @@ impl App {
         caller: &Caller,
         kind: ObjectKind,
         key: &str,
+        action: GraphAction,
     ) -> GraphResult<ObjectRef> {
-        caller.require(GraphAction::ReadApplications)?;
+        caller.require(action)?;
         let id = match kind {
             ObjectKind::ServicePrincipal => {
-                self.graph_find_service_principal(caller, key, GraphAction::ReadApplications)
+                self.graph_find_service_principal(caller, key, action)
                     .await?
                     .id
                     .0
@@ -135,8 +136,9 @@ impl App {
         kind: ObjectKind,
         key: &str,
         side: AssignmentSide,
+        action: GraphAction,
     ) -> GraphResult<(ObjectRef, Vec<AppRoleAssignment>)> {
-        let object = self.graph_path_object(caller, kind, key).await?;
+        let object = self.graph_path_object(caller, kind, key, action).await?;
         let t = caller.tenant.id;
         let list = match side {
             AssignmentSide::Held => {
@@ -161,7 +163,9 @@ impl App {
         key: &str,
         side: AssignmentSide,
     ) -> GraphResult<Vec<AssignmentView>> {
-        let (_, list) = self.assignments_on_path(caller, kind, key, side).await?;
+        let (_, list) = self
+            .assignments_on_path(caller, kind, key, side, GraphAction::ReadApplications)
+            .await?;
         Ok(self.assignment_views(caller, list).await)
     }
 
@@ -184,7 +188,9 @@ impl App {
         let ctx = self
             .graph_context(caller, GraphAction::WriteAppRoleAssignments)
             .await?;
-        let object = self.graph_path_object(caller, kind, key).await?;
+        let object = self
+            .graph_path_object(caller, kind, key, GraphAction::WriteAppRoleAssignments)
+            .await?;
         match side {
             AssignmentSide::Held if object.id != principal_id => {
                 return Err(bad(format!(
@@ -248,7 +254,15 @@ impl App {
         let ctx = self
             .graph_context(caller, GraphAction::WriteAppRoleAssignments)
             .await?;
-        let (_, list) = self.assignments_on_path(caller, kind, key, side).await?;
+        let (_, list) = self
+            .assignments_on_path(
+                caller,
+                kind,
+                key,
+                side,
+                GraphAction::WriteAppRoleAssignments,
+            )
+            .await?;
         let found = assignment
             .parse::<uuid::Uuid>()
             .ok()

@@ -174,6 +174,18 @@ impl App {
         key: &str,
         link: GroupLink,
     ) -> GraphResult<Vec<DirectoryObject>> {
+        self.graph_group_links_up_to(caller, key, link, usize::MAX)
+            .await
+    }
+
+    /// The first `limit` objects of a group relationship (`$expand`): only those are loaded.
+    pub async fn graph_group_links_up_to(
+        &self,
+        caller: &Caller,
+        key: &str,
+        link: GroupLink,
+        limit: usize,
+    ) -> GraphResult<Vec<DirectoryObject>> {
         let g = self
             .graph_find_group(caller, key, GraphAction::ReadGroups)
             .await?;
@@ -183,7 +195,8 @@ impl App {
             GroupLink::TransitiveMembers => self.store.transitive_members(tenant, g.id).await?,
             GroupLink::Owners => self.store.list_group_owners(tenant, g.id).await?,
         };
-        self.hydrate(caller, refs).await
+        self.hydrate(caller, refs.into_iter().take(limit).collect())
+            .await
     }
 
     /// `POST /groups/{id}/members/$ref` or `/owners/$ref`: `object` is the id named by the
@@ -264,6 +277,18 @@ impl App {
         user_key: &str,
         transitive: bool,
     ) -> GraphResult<Vec<Group>> {
+        self.graph_member_of_up_to(caller, user_key, transitive, usize::MAX)
+            .await
+    }
+
+    /// The first `limit` groups of `graph_member_of` (`$expand`): only those are loaded.
+    pub async fn graph_member_of_up_to(
+        &self,
+        caller: &Caller,
+        user_key: &str,
+        transitive: bool,
+        limit: usize,
+    ) -> GraphResult<Vec<Group>> {
         let user = self
             .graph_find_user_for_memberships(caller, user_key)
             .await?;
@@ -273,8 +298,11 @@ impl App {
         } else {
             self.store.member_of(tenant, user.id.0).await?
         };
-        let mut out = Vec::with_capacity(ids.len());
+        let mut out = Vec::with_capacity(ids.len().min(limit));
         for id in ids {
+            if out.len() >= limit {
+                break;
+            }
             match self.store.get_group(tenant, id).await {
                 Ok(g) => out.push(g),
                 Err(StoreError::NotFound(_)) => {}

@@ -321,7 +321,7 @@ pub static PERMISSION_GRANTS: Resource = Resource {
         f("id", FieldType::Guid, ID, false),
         f("clientId", FieldType::Guid, ID, false),
         f("resourceId", FieldType::Guid, ID, false),
-        f("principalId", FieldType::Guid, ID, true),
+        f("principalId", FieldType::Guid, ID, false),
         f(
             "consentType",
             FieldType::Enum(&["AllPrincipals", "Principal"]),

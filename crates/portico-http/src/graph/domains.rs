@@ -100,8 +100,6 @@ const UPDATE_READ_ONLY: &[&str] = &[
 /// `PATCH /organization/{id}`: what Portico stores, plus Graph's updatable properties it does
 /// not (refused by name).
 const ORG_WRITABLE: &[&str] = &[
-    "displayName",
-    "preferredLanguage",
     "privacyProfile",
     "marketingNotificationEmails",
     "technicalNotificationMails",
@@ -117,6 +115,8 @@ const ORG_UNSUPPORTED: &[&str] = &[
     "onPremisesSyncEnabled",
 ];
 const ORG_READ_ONLY: &[&str] = &[
+    "displayName",
+    "preferredLanguage",
     "id",
     "createdDateTime",
     "deletedDateTime",
@@ -591,8 +591,7 @@ pub async fn organization_get(
     }
 }
 
-/// `PATCH /v1.0/organization/{id}` → 204: `displayName`, `preferredLanguage`,
-/// `privacyProfile`.
+/// `PATCH /v1.0/organization/{id}` → 204: `privacyProfile`.
 pub async fn organization_update(
     State(state): State<AppState>,
     GraphPrincipal(caller): GraphPrincipal,
@@ -611,8 +610,10 @@ pub async fn organization_update(
         let p = Props::new(&body, "Organization", ORG_WRITABLE, ORG_READ_ONLY)?;
         refuse_unsupported(&p, ORG_UNSUPPORTED, "Organization")?;
         Ok(OrganizationPatch {
-            display_name: p.non_null_string("displayName")?,
-            preferred_language: p.non_null_string("preferredLanguage")?,
+            // the tenant's name and language are not updatable through Graph (as in Graph);
+            // operators change them with `portico tenant`
+            display_name: None,
+            preferred_language: None,
             privacy_statement_url: privacy_profile(p.raw("privacyProfile"))?,
         })
     })();

@@ -123,11 +123,17 @@ pub async fn related(
 ) -> Result<Value, Response> {
     let app = &state.app;
     let objects = match e.link {
-        "members" => app.graph_group_links(caller, id, GroupLink::Members).await,
-        "owners" => app.graph_group_links(caller, id, GroupLink::Owners).await,
+        "members" => {
+            app.graph_group_links_up_to(caller, id, GroupLink::Members, MAX_EXPANDED)
+                .await
+        }
+        "owners" => {
+            app.graph_group_links_up_to(caller, id, GroupLink::Owners, MAX_EXPANDED)
+                .await
+        }
         "sponsors" => app.graph_sponsors(caller, id).await,
         _ => app
-            .graph_member_of(caller, id, false)
+            .graph_member_of_up_to(caller, id, false, MAX_EXPANDED)
             .await
             .map(|gs| gs.into_iter().map(DirectoryObject::Group).collect()),
     }

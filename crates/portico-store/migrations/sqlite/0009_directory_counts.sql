@@ -7,7 +7,8 @@ CREATE TABLE directory_counts (
     CONSTRAINT pk_directory_counts PRIMARY KEY (tenant_id, kind)
 );
 INSERT INTO directory_counts (tenant_id, kind, n)
-    SELECT tenant_id, 'users', COUNT(*) FROM users WHERE deleted_at IS NULL GROUP BY tenant_id;
+    SELECT t.id, 'users', (SELECT COUNT(*) FROM users u WHERE u.tenant_id = t.id AND u.deleted_at IS NULL)
+    FROM tenants t;
 
 CREATE TRIGGER trg_users_count_insert AFTER INSERT ON users WHEN NEW.deleted_at IS NULL
 BEGIN
@@ -23,7 +24,8 @@ END;
 CREATE TRIGGER trg_users_count_soft_delete AFTER UPDATE OF deleted_at ON users
     WHEN (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)
 BEGIN
-    INSERT OR IGNORE INTO directory_counts (tenant_id, kind, n) VALUES (NEW.tenant_id, 'users', 0);
+    INSERT OR IGNORE INTO directory_counts (tenant_id, kind, n)
+        SELECT NEW.tenant_id, 'users', 0 WHERE NEW.deleted_at IS NULL;
     UPDATE directory_counts
         SET n = n + (CASE WHEN NEW.deleted_at IS NULL THEN 1 ELSE -1 END)
         WHERE tenant_id = NEW.tenant_id AND kind = 'users';
