@@ -10,6 +10,7 @@ pub mod error;
 pub mod grant;
 pub mod group;
 pub mod ids;
+pub mod invitation;
 pub mod odata;
 pub mod paging;
 pub mod role;
