@@ -14,7 +14,7 @@ pub const MAX_MESSAGE_BODY: usize = 5000;
 pub const MAX_SPONSORS: usize = 5;
 
 /// A recipient of the invitation email (`ccRecipients`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Recipient {
     /// Display name.
     pub name: Option<String>,
@@ -23,7 +23,7 @@ pub struct Recipient {
 }
 
 /// `invitedUserMessageInfo`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MessageInfo {
     /// At most one additional recipient, as in Graph.
     pub cc_recipients: Vec<Recipient>,
@@ -286,4 +286,31 @@ mod tests {
         let member = guest_user(&ok, "contoso.onportico.test", now()).unwrap();
         assert_eq!(member.user_type, UserType::Member);
     }
+}
+
+/// A stored invitation: one redeem ticket (kept only as a keyed hash) for one user object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// Invitation id (the `user=` of the redeem URL, as in Entra).
+    pub id: uuid::Uuid,
+    /// The invited user object.
+    pub user_id: UserId,
+    /// Keyed hash of the redeem ticket.
+    pub ticket_hash: String,
+    /// The address invited.
+    pub invited_email: String,
+    /// Where the guest lands after redemption.
+    pub redirect_url: String,
+    /// Whether Portico sends the invitation email.
+    pub send_message: bool,
+    /// The email's extras.
+    pub message_info: MessageInfo,
+    /// Who invited (a user principal name or an app's name), for the email and the audit.
+    pub invited_by: String,
+    /// When.
+    pub created_at: OffsetDateTime,
+    /// When redeemed.
+    pub redeemed_at: Option<OffsetDateTime>,
+    /// When a newer invitation (or a reset) replaced it.
+    pub revoked_at: Option<OffsetDateTime>,
 }

@@ -37,11 +37,13 @@ pub enum GraphAction {
     WriteAppRoleAssignments,
     /// Create, change and delete delegated permission grants (`oauth2PermissionGrants`).
     WritePermissionGrants,
+    /// Invite external users (`POST /invitations`).
+    InviteGuests,
 }
 
 impl GraphAction {
     /// Every action, for tables and tests.
-    pub const ALL: [GraphAction; 14] = [
+    pub const ALL: [GraphAction; 15] = [
         Self::ReadOwnProfile,
         Self::ReadUsers,
         Self::WriteUsers,
@@ -56,6 +58,7 @@ impl GraphAction {
         Self::WriteApplications,
         Self::WriteAppRoleAssignments,
         Self::WritePermissionGrants,
+        Self::InviteGuests,
     ];
 }
 
@@ -257,6 +260,21 @@ const TABLE: &[Row] = &[
         false,
     ),
     (
+        GraphAction::InviteGuests,
+        &[
+            "User.Invite.All",
+            "User.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+        &[
+            "User.Invite.All",
+            "User.ReadWrite.All",
+            "Directory.ReadWrite.All",
+            "Directory.AccessAsUser.All",
+        ],
+        false,
+    ),
+    (
         GraphAction::WritePermissionGrants,
         &[
             "DelegatedPermissionGrant.ReadWrite.All",
@@ -281,6 +299,9 @@ pub fn app_equivalent_roles(app_roles: &[String]) -> Vec<DirectoryRole> {
     let mut out = Vec::new();
     if has("User.ReadWrite.All") || has("Directory.ReadWrite.All") {
         out.push(DirectoryRole::UserAdministrator);
+    }
+    if has("User.Invite.All") && !out.contains(&DirectoryRole::UserAdministrator) {
+        out.push(DirectoryRole::GuestInviter);
     }
     if has("Group.ReadWrite.All")
         || has("GroupMember.ReadWrite.All")
@@ -337,6 +358,7 @@ pub fn directory_action(action: GraphAction) -> Option<crate::directory::Action>
         | GraphAction::WritePermissionGrants => Some(A::ManageApplications),
         GraphAction::WriteDomains => Some(A::ManageDomains),
         GraphAction::WriteOrganization => Some(A::ManageBranding),
+        GraphAction::InviteGuests => Some(A::InviteGuests),
         GraphAction::ReadOwnProfile
         | GraphAction::ReadUsers
         | GraphAction::ReadGroups

@@ -16,6 +16,7 @@ mod credentials;
 mod error;
 mod grants;
 mod groups;
+mod invitations;
 mod keys;
 mod lib_support;
 mod migrate;
@@ -49,6 +50,7 @@ pub use credentials::{KeyCredentialStore, StoredKeyCredential};
 pub use error::{StoreError, constraint};
 pub use grants::{GrantStore, Redemption};
 pub use groups::GroupStore;
+pub use invitations::InvitationStore;
 pub use keys::{KeyStore, StoredKey};
 pub use migrate::{SchemaStatus, latest_version};
 pub use postgres::PgStore;
@@ -75,6 +77,7 @@ pub trait Store:
     + KeyCredentialStore
     + AppDirectoryStore
     + SponsorStore
+    + InvitationStore
     + Send
     + Sync
     + 'static

@@ -54,6 +54,11 @@ const SQLITE: &[Embedded] = &[
         "directory counts",
         include_str!("../migrations/sqlite/0009_directory_counts.sql"),
     ),
+    (
+        10,
+        "invitations",
+        include_str!("../migrations/sqlite/0010_invitations.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -100,6 +105,11 @@ const POSTGRES: &[Embedded] = &[
         9,
         "directory counts",
         include_str!("../migrations/postgres/0009_directory_counts.sql"),
+    ),
+    (
+        10,
+        "invitations",
+        include_str!("../migrations/postgres/0010_invitations.sql"),
     ),
 ];
 

@@ -154,5 +154,6 @@ crate::sessions::sign_in_store_impl!(PgStore);
 crate::grants::grant_store_impl!(PgStore);
 crate::app_directory::app_directory_store_impl!(PgStore);
 crate::sponsors::sponsor_store_impl!(PgStore);
+crate::invitations::invitation_store_impl!(PgStore);
 crate::credentials::key_credential_store_impl!(PgStore);
 crate::lib_support::store_impl!(PgStore);

@@ -119,5 +119,6 @@ crate::sessions::sign_in_store_impl!(SqliteStore);
 crate::grants::grant_store_impl!(SqliteStore);
 crate::app_directory::app_directory_store_impl!(SqliteStore);
 crate::sponsors::sponsor_store_impl!(SqliteStore);
+crate::invitations::invitation_store_impl!(SqliteStore);
 crate::credentials::key_credential_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

@@ -6,6 +6,7 @@ mod app_grants;
 mod applications;
 mod domains;
 mod groups;
+mod invitations;
 mod paging;
 mod users;
 

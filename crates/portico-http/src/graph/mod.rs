@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod domains;
 pub mod expand;
 pub mod groups;
+pub mod invitations;
 pub mod keyed;
 pub mod odata;
 pub mod openapi;

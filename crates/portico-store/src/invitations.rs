@@ -1,0 +1,117 @@
+//! B2B invitations: the guest user, its sponsors and the invitation written in one
+//! transaction; a newer invitation of the same user revokes the older ones.
+
+use crate::StoreError;
+use crate::row::RowExt;
+use portico_domain::audit::AuditEvent;
+use portico_domain::directory_object::ObjectRef;
+use portico_domain::invitation::Invitation;
+use portico_domain::user::User;
+use portico_domain::{TenantId, UserId};
+
+/// Invitation storage.
+#[async_trait::async_trait]
+pub trait InvitationStore {
+    /// Records an invitation. With `new_user`, the guest user is created first (with
+    /// `sponsors`), as for `create_user`; otherwise the invitation is for the existing
+    /// `invitation.user_id`. Open invitations of that user are revoked. One transaction with
+    /// both audit events.
+    async fn create_invitation(
+        &self,
+        tenant: TenantId,
+        new_user: Option<&User>,
+        sponsors: &[ObjectRef],
+        invitation: &Invitation,
+        audit: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// A user's invitations, newest first.
+    async fn invitations_of(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<Invitation>, StoreError>;
+}
+
+pub(crate) fn invitation_from_row(r: &impl RowExt) -> Result<Invitation, StoreError> {
+    Ok(Invitation {
+        id: r.uuid("id")?,
+        user_id: UserId(r.uuid("user_id")?),
+        ticket_hash: r.text("ticket_hash")?,
+        invited_email: r.text("invited_email")?,
+        redirect_url: r.text("redirect_url")?,
+        send_message: r.flag("send_message")?,
+        message_info: r.json("message_info")?,
+        invited_by: r.text("invited_by")?,
+        created_at: r.ts("created_at")?,
+        redeemed_at: r.opt_ts("redeemed_at")?,
+        revoked_at: r.opt_ts("revoked_at")?,
+    })
+}
+
+macro_rules! invitation_store_impl {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::invitations::InvitationStore for $store {
+            async fn create_invitation(&self, tenant: portico_domain::TenantId, new_user: Option<&portico_domain::user::User>, sponsors: &[portico_domain::directory_object::ObjectRef], inv: &portico_domain::invitation::Invitation, audit: &[portico_domain::audit::AuditEvent]) -> Result<(), $crate::StoreError> {
+                let mut tx = self.write_tx().await?;
+                if let Some(u) = new_user {
+                    Self::insert_user_rows(&mut tx, tenant, u, None).await?;
+                    for s in sponsors {
+                        Self::ensure_object_exists(&mut tx, tenant, *s, "sponsor").await?;
+                        sqlx::query("INSERT INTO user_sponsors (tenant_id, user_id, sponsor_id, sponsor_kind, created_at) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(tenant.0)
+                            .bind(u.id.0)
+                            .bind(s.id)
+                            .bind(s.kind.as_str())
+                            .bind($crate::ts::Ts(inv.created_at))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                } else {
+                    let found = sqlx::query("SELECT 1 AS found FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL")
+                        .bind(tenant.0)
+                        .bind(inv.user_id.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if found.is_none() {
+                        return Err($crate::StoreError::NotFound("user"));
+                    }
+                }
+                sqlx::query("UPDATE invitations SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND redeemed_at IS NULL")
+                    .bind(tenant.0)
+                    .bind(inv.user_id.0)
+                    .bind($crate::ts::Ts(inv.created_at))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO invitations (tenant_id, id, user_id, ticket_hash, invited_email, redirect_url, send_message, message_info, invited_by, created_at, redeemed_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL)")
+                    .bind(tenant.0)
+                    .bind(inv.id)
+                    .bind(inv.user_id.0)
+                    .bind(&inv.ticket_hash)
+                    .bind(&inv.invited_email)
+                    .bind(&inv.redirect_url)
+                    .bind(inv.send_message)
+                    .bind($crate::row::to_json(&inv.message_info)?)
+                    .bind(&inv.invited_by)
+                    .bind($crate::ts::Ts(inv.created_at))
+                    .execute(&mut *tx)
+                    .await?;
+                for a in audit {
+                    Self::insert_audit_row(&mut tx, tenant, a).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn invitations_of(&self, tenant: portico_domain::TenantId, user: portico_domain::UserId) -> Result<Vec<portico_domain::invitation::Invitation>, $crate::StoreError> {
+                let rows = sqlx::query("SELECT id, user_id, ticket_hash, invited_email, redirect_url, send_message, message_info, invited_by, created_at, redeemed_at, revoked_at FROM invitations WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id")
+                    .bind(tenant.0)
+                    .bind(user.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map($crate::invitations::invitation_from_row).collect()
+            }
+        }
+    };
+}
+pub(crate) use invitation_store_impl;
