@@ -3,9 +3,9 @@
 //! `servicePrincipals(appId='…')`.
 
 use super::body::{GraphBody, Props};
-use super::odata::{self, count_needs_eventual, eventual};
+use super::odata;
 use super::wire_apps;
-use super::{GraphPrincipal, base, count_text, created, fail, next_link, no_content, refusal};
+use super::{GraphPrincipal, base, count_text, created, fail, no_content, refusal};
 use crate::AppState;
 use crate::error::GraphError;
 use axum::extract::{Path, RawQuery, State};
@@ -17,7 +17,7 @@ use portico_domain::application::{
     AppRole, NewApplication, PermissionScope, RedirectUris, RequiredResourceAccess,
 };
 use portico_domain::application_patch::ApplicationPatch;
-use portico_domain::odata::schema::{APPLICATIONS, Resource, SERVICE_PRINCIPALS};
+use portico_domain::odata::schema::{APPLICATIONS, SERVICE_PRINCIPALS};
 use portico_domain::{AppId, KeyId};
 use serde_json::{Value, json};
 
@@ -172,13 +172,6 @@ fn entity(base: &str, collection: &str, v: Value, select: Option<&[String]>) -> 
     super::wire::with_context(context, v)
 }
 
-fn collection_context(base: &str, collection: &str, select: Option<&[String]>) -> String {
-    match select {
-        Some(s) => format!("{base}/v1.0/$metadata#{collection}({})", s.join(",")),
-        None => format!("{base}/v1.0/$metadata#{collection}"),
-    }
-}
-
 /// `GET /v1.0/applications`
 pub async fn list(
     State(state): State<AppState>,
@@ -210,22 +203,12 @@ pub async fn list(
         Ok(p) => p,
         Err(f) => return fail(f),
     };
-    let base = base(&state);
     let value = page
         .items
         .iter()
         .map(|a| wire_apps::application(a, opts.select.as_deref()))
         .collect();
-    let next = page
-        .next
-        .map(|t| next_link(base, "applications", &opts.carry, &t));
-    axum::Json(super::wire::collection(
-        collection_context(base, "applications", opts.select.as_deref()),
-        value,
-        count,
-        next,
-    ))
-    .into_response()
+    super::list_page(&state, "applications", &opts, value, count, page.next)
 }
 
 /// `GET /v1.0/servicePrincipals`
@@ -259,53 +242,12 @@ pub async fn sp_list(
         Ok(p) => p,
         Err(f) => return fail(f),
     };
-    let base = base(&state);
     let value = page
         .items
         .iter()
         .map(|v| wire_apps::service_principal(v, opts.select.as_deref()))
         .collect();
-    let next = page
-        .next
-        .map(|t| next_link(base, "servicePrincipals", &opts.carry, &t));
-    axum::Json(super::wire::collection(
-        collection_context(base, "servicePrincipals", opts.select.as_deref()),
-        value,
-        count,
-        next,
-    ))
-    .into_response()
-}
-
-async fn count_of(
-    state: &AppState,
-    caller: &portico_app::graph_api::Caller,
-    resource: &'static Resource,
-    headers: &HeaderMap,
-    query: Option<&str>,
-) -> Response {
-    if !eventual(headers) {
-        return count_needs_eventual().into_response();
-    }
-    let opts = match odata::list_options(resource, query, headers) {
-        Ok(o) => o,
-        Err(res) => return res.into_response(),
-    };
-    let n = if std::ptr::eq(resource, &APPLICATIONS) {
-        state
-            .app
-            .graph_count_applications(caller, &opts.query)
-            .await
-    } else {
-        state
-            .app
-            .graph_count_service_principals(caller, &opts.query)
-            .await
-    };
-    match n {
-        Ok(n) => count_text(n),
-        Err(f) => fail(f),
-    }
+    super::list_page(&state, "servicePrincipals", &opts, value, count, page.next)
 }
 
 /// `GET /v1.0/applications/$count`
@@ -315,7 +257,18 @@ pub async fn count(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    count_of(&state, &caller, &APPLICATIONS, &headers, query.as_deref()).await
+    let opts = match super::count_options(&APPLICATIONS, &headers, query.as_deref()) {
+        Ok(o) => o,
+        Err(res) => return res.into_response(),
+    };
+    match state
+        .app
+        .graph_count_applications(&caller, &opts.query)
+        .await
+    {
+        Ok(n) => count_text(n),
+        Err(f) => fail(f),
+    }
 }
 
 /// `GET /v1.0/servicePrincipals/$count`
@@ -325,14 +278,18 @@ pub async fn sp_count(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    count_of(
-        &state,
-        &caller,
-        &SERVICE_PRINCIPALS,
-        &headers,
-        query.as_deref(),
-    )
-    .await
+    let opts = match super::count_options(&SERVICE_PRINCIPALS, &headers, query.as_deref()) {
+        Ok(o) => o,
+        Err(res) => return res.into_response(),
+    };
+    match state
+        .app
+        .graph_count_service_principals(&caller, &opts.query)
+        .await
+    {
+        Ok(n) => count_text(n),
+        Err(f) => fail(f),
+    }
 }
 
 /// `GET /v1.0/applications/{id}` (also reached through `applications(appId='…')`).

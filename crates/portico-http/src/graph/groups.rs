@@ -2,10 +2,9 @@
 //! `/v1.0/directoryObjects` handlers.
 
 use super::body::{GraphBody, Props, reference_id};
-use super::odata::{self, count_needs_eventual, eventual};
+use super::odata;
 use super::{
-    GraphPrincipal, base, count_text, created, fail, next_link, no_content, objects_page, refusal,
-    wire,
+    GraphPrincipal, base, count_text, created, fail, no_content, objects_page, refusal, wire,
 };
 use crate::AppState;
 use crate::error::GraphError;
@@ -77,7 +76,6 @@ pub async fn list(
         Ok(p) => p,
         Err(f) => return fail(f),
     };
-    let base = base(&state);
     let mut value: Vec<Value> = page
         .items
         .iter()
@@ -88,14 +86,7 @@ pub async fn list(
     {
         return res;
     }
-    let context = match &opts.select {
-        Some(s) => format!("{base}/v1.0/$metadata#groups({})", s.join(",")),
-        None => format!("{base}/v1.0/$metadata#groups"),
-    };
-    let next = page
-        .next
-        .map(|t| next_link(base, "groups", &opts.carry, &t));
-    axum::Json(wire::collection(context, value, count, next)).into_response()
+    super::list_page(&state, "groups", &opts, value, count, page.next)
 }
 
 /// `GET /v1.0/groups/$count`
@@ -105,10 +96,7 @@ pub async fn count(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if !eventual(&headers) {
-        return count_needs_eventual().into_response();
-    }
-    let opts = match odata::list_options(&GROUPS, query.as_deref(), &headers) {
+    let opts = match super::count_options(&GROUPS, &headers, query.as_deref()) {
         Ok(o) => o,
         Err(res) => return res.into_response(),
     };

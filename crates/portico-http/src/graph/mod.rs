@@ -80,6 +80,38 @@ pub(crate) fn next_link(base: &str, path: &str, carry: &[(String, String)], toke
     format!("{base}/v1.0/{path}?{}", parts.join("&"))
 }
 
+/// A page of a queryable collection: `@odata.context` naming the `$select`ion, the items,
+/// `@odata.count` when asked, and `@odata.nextLink` repeating the query with the next
+/// `$skiptoken`.
+pub(crate) fn list_page(
+    state: &AppState,
+    collection: &str,
+    opts: &odata::ListOptions,
+    value: Vec<serde_json::Value>,
+    count: Option<u64>,
+    next: Option<String>,
+) -> Response {
+    let base = base(state);
+    let context = match &opts.select {
+        Some(s) => format!("{base}/v1.0/$metadata#{collection}({})", s.join(",")),
+        None => format!("{base}/v1.0/$metadata#{collection}"),
+    };
+    let next = next.map(|t| next_link(base, collection, &opts.carry, &t));
+    axum::Json(wire::collection(context, value, count, next)).into_response()
+}
+
+/// The options of a `/$count` request, which needs `ConsistencyLevel: eventual`.
+pub(crate) fn count_options(
+    resource: &portico_domain::odata::Resource,
+    headers: &axum::http::HeaderMap,
+    query: Option<&str>,
+) -> Result<odata::ListOptions, GraphError> {
+    if !odata::eventual(headers) {
+        return Err(odata::count_needs_eventual());
+    }
+    odata::list_options(resource, query, headers)
+}
+
 /// A `/$count` answer: the number as plain text.
 pub(crate) fn count_text(n: u64) -> Response {
     (

@@ -2,10 +2,9 @@
 //! use case, map to Graph's wire shapes and status codes.
 
 use super::body::{GraphBody, Props};
-use super::odata::{self, count_needs_eventual, eventual};
+use super::odata;
 use super::{
-    GraphPrincipal, base, count_text, created, fail, next_link, no_content, objects_page, refusal,
-    wire,
+    GraphPrincipal, base, count_text, created, fail, no_content, objects_page, refusal, wire,
 };
 use crate::AppState;
 use crate::error::GraphError;
@@ -102,7 +101,6 @@ pub async fn list(
         Ok(p) => p,
         Err(f) => return fail(f),
     };
-    let base = base(&state);
     let mut value: Vec<Value> = page
         .items
         .iter()
@@ -116,12 +114,7 @@ pub async fn list(
     {
         return res;
     }
-    let context = match &opts.select {
-        Some(s) => format!("{base}/v1.0/$metadata#users({})", s.join(",")),
-        None => format!("{base}/v1.0/$metadata#users"),
-    };
-    let next = page.next.map(|t| next_link(base, "users", &opts.carry, &t));
-    axum::Json(wire::collection(context, value, count, next)).into_response()
+    super::list_page(&state, "users", &opts, value, count, page.next)
 }
 
 /// `GET /v1.0/users/$count` (plain text, with `ConsistencyLevel: eventual`); `$filter` and
@@ -132,10 +125,7 @@ pub async fn count(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if !eventual(&headers) {
-        return count_needs_eventual().into_response();
-    }
-    let opts = match odata::list_options(&USERS, query.as_deref(), &headers) {
+    let opts = match super::count_options(&USERS, &headers, query.as_deref()) {
         Ok(o) => o,
         Err(res) => return res.into_response(),
     };
