@@ -109,8 +109,34 @@ impl App {
         };
         let now = self.clock.now();
         let ticket = portico_crypto::secret::random_token(32);
+        let invitation_id = uuid::Uuid::new_v4();
+        // the ticket is base64url: safe in a query string as it is
+        let redeem_url = format!(
+            "{}/redeem?tenant={}&user={}&ticket={}&ver=2.0",
+            self.config.public_url.trim_end_matches('/'),
+            tenant,
+            invitation_id,
+            ticket
+        );
+        let blocked = self.store.invitations_blocked(tenant, &email).await?;
+        let mail = if new.send_invitation_message && !blocked {
+            Some(
+                self.invitation_mail(
+                    ctx,
+                    &t,
+                    &new,
+                    invitation_id,
+                    &redeem_url,
+                    existing.as_ref(),
+                    now,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
         let invitation = |user: &User| Invitation {
-            id: uuid::Uuid::new_v4(),
+            id: invitation_id,
             user_id: user.id,
             ticket_hash: self.keys.hash_secret(&ticket),
             invited_email: email.clone(),
@@ -122,20 +148,24 @@ impl App {
             redeemed_at: None,
             revoked_at: None,
         };
-        let invite_audit = |user: &User| {
-            let mut a = op.audit.clone().target_user(
-                user.id,
-                &user.user_principal_name,
-                &user.display_name,
-            );
-            a.id = portico_domain::AuditEventId::new();
-            a
-        };
         let (user, inv) = match existing {
             Some(user) => {
                 let inv = invitation(&user);
                 self.store
-                    .create_invitation(tenant, None, &[], &inv, &[invite_audit(&user)])
+                    .create_invitation(
+                        tenant,
+                        None,
+                        &[],
+                        &inv,
+                        mail.as_ref(),
+                        &self.invite_audits(
+                            ctx,
+                            &op.audit,
+                            &user,
+                            blocked && new.send_invitation_message,
+                            None,
+                        ),
+                    )
                     .await?;
                 (user, inv)
             }
@@ -175,7 +205,14 @@ impl App {
                         Some(&user),
                         &sponsors,
                         &inv,
-                        &[add, invite_audit(&user)],
+                        mail.as_ref(),
+                        &self.invite_audits(
+                            ctx,
+                            &op.audit,
+                            &user,
+                            blocked && new.send_invitation_message,
+                            Some(add),
+                        ),
                     )
                     .await
                 {
@@ -192,18 +229,130 @@ impl App {
                 (user, inv)
             }
         };
-        // the ticket is base64url: safe in a query string as it is
-        let redeem_url = format!(
-            "{}/redeem?tenant={}&user={}&ticket={}&ver=2.0",
-            self.config.public_url.trim_end_matches('/'),
-            tenant,
-            inv.id,
-            ticket
-        );
+        if self.config.log_redeem_links {
+            // Development only (no SMTP server configured): the link is the way in.
+            tracing::info!(tenant = %tenant, user = %user.id, redeem_url = %redeem_url, "invitation created; no SMTP server is configured, so its redeem link is logged here and its mail written to the outbox folder");
+        }
         Ok(Invited {
             invitation: inv,
             user,
             redeem_url,
         })
+    }
+
+    /// The audit events of an invitation: "Add user" for a new guest, "Invite external user",
+    /// and "Email not sent, user unsubscribed" when the address blocked invitations.
+    fn invite_audits(
+        &self,
+        ctx: &Context,
+        invite: &portico_domain::audit::AuditEvent,
+        user: &User,
+        unsubscribed: bool,
+        add: Option<portico_domain::audit::AuditEvent>,
+    ) -> Vec<portico_domain::audit::AuditEvent> {
+        let mut out: Vec<_> = add.into_iter().collect();
+        let mut a =
+            invite
+                .clone()
+                .target_user(user.id, &user.user_principal_name, &user.display_name);
+        a.id = portico_domain::AuditEventId::new();
+        out.push(a);
+        if unsubscribed {
+            out.push(
+                ctx.audit(
+                    self,
+                    AuditCategory::UserManagement,
+                    "Email not sent, user unsubscribed",
+                    "Other",
+                )
+                .target_user(
+                    user.id,
+                    &user.user_principal_name,
+                    &user.display_name,
+                ),
+            );
+        }
+        out
+    }
+
+    /// Renders and seals the invitation mail (queued with the invitation).
+    #[allow(clippy::too_many_arguments)]
+    async fn invitation_mail(
+        &self,
+        ctx: &Context,
+        t: &portico_domain::tenant::Tenant,
+        new: &NewInvitation,
+        invitation: uuid::Uuid,
+        redeem_url: &str,
+        existing: Option<&User>,
+        now: time::OffsetDateTime,
+    ) -> Result<portico_domain::mail::OutboxMail, AppError> {
+        let (inviter_name, inviter_email) = match &ctx.actor {
+            Actor::User { id, .. } => match self.store.get_user(t.id, *id).await {
+                Ok(u) => (Some(u.display_name), u.mail),
+                Err(StoreError::NotFound(_)) => (None, None),
+                Err(e) => return Err(e.into()),
+            },
+            _ => (None, None),
+        };
+        let org = crate::redeem::org_name(t);
+        let languages = [
+            new.message_info.message_language.as_deref(),
+            existing.and_then(|u| u.preferred_language.as_deref()),
+            Some(t.default_language.as_str()),
+        ];
+        let destination = url::Url::parse(&new.invite_redirect_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| new.invite_redirect_url.clone());
+        let rendered = portico_mail::InvitationMail {
+            lang: portico_mail::pick_language(&languages),
+            org_name: org.clone(),
+            org_domain: t.initial_domain.as_str().to_owned(),
+            inviter_name,
+            inviter_email: inviter_email.clone(),
+            custom_message: new.message_info.customized_message_body.clone(),
+            accept_url: redeem_url.to_owned(),
+            destination,
+            privacy_url: t.branding.privacy_statement_url.clone(),
+            block_url: self.block_url(t.id, invitation),
+            brand_color: t.branding.accent_color.clone(),
+            logo_url: t.branding.logo_url.clone(),
+        }
+        .render()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let msg = portico_mail::Message {
+            from: self.mail_from(&org),
+            to: new.invited_user_email_address.clone(),
+            cc: new
+                .message_info
+                .cc_recipients
+                .iter()
+                .map(|r| r.address.clone())
+                .collect(),
+            reply_to: inviter_email,
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        };
+        self.outbox_mail(t.id, portico_domain::mail::MailKind::Invitation, &msg, now)
+    }
+
+    /// The "block future invitations" link of an invitation mail: names the invitation and
+    /// carries a MAC, so nobody can make links for other addresses.
+    #[must_use]
+    pub fn block_url(&self, tenant: TenantId, invitation: uuid::Uuid) -> String {
+        format!(
+            "{}/redeem/block?tenant={tenant}&invitation={invitation}&sig={}",
+            self.config.public_url.trim_end_matches('/'),
+            self.block_sig(tenant, invitation)
+        )
+    }
+
+    /// The MAC of a block link.
+    #[must_use]
+    pub fn block_sig(&self, tenant: TenantId, invitation: uuid::Uuid) -> String {
+        self.keys
+            .derive("block-invitations", &format!("{tenant}:{invitation}"))
     }
 }

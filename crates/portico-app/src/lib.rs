@@ -17,8 +17,11 @@ pub mod groups;
 pub mod invitations;
 pub mod jobs;
 pub mod keys;
+pub mod mail;
 pub mod multitenant;
+pub mod otp;
 pub mod passwords;
+pub mod redeem;
 pub mod signin;
 pub mod sponsors;
 pub mod tenants;
@@ -39,6 +42,11 @@ pub struct AppConfig {
     pub tenant_domain_suffix: String,
     /// Externally visible base URL, without a trailing slash (issuers and links).
     pub public_url: String,
+    /// The address mails are sent from (`From`, after the organization's name).
+    pub mail_from: String,
+    /// No SMTP server is configured: mails go to files, and redeem links are logged so a
+    /// developer can follow them.
+    pub log_redeem_links: bool,
 }
 
 /// The use-case layer: shared handles every use case needs. Cheap to clone.

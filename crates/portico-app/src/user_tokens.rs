@@ -575,6 +575,7 @@ impl App {
             .user_roles_on(tenant, &user, grant.resource_app_id, resource.as_ref())
             .await?;
         let sid = grant.session_id.map(|s| s.to_string());
+        let (acct, idp) = self.account_claims(&user).await;
         let mut access = json!({
             "aud": audience(grant.resource_app_id),
             "iss": iss,
@@ -595,6 +596,10 @@ impl App {
             "auth_time": grant.auth_time,
         });
         if let Some(map) = access.as_object_mut() {
+            map.insert("acct".into(), Value::from(acct));
+            if let Some(idp) = &idp {
+                map.insert("idp".into(), Value::from(idp.clone()));
+            }
             if !roles.is_empty() {
                 map.insert("roles".into(), Value::from(roles));
             }
@@ -622,6 +627,10 @@ impl App {
                 "amr": grant.amr,
             });
             if let Some(map) = id.as_object_mut() {
+                map.insert("acct".into(), Value::from(acct));
+                if let Some(idp) = &idp {
+                    map.insert("idp".into(), Value::from(idp.clone()));
+                }
                 if let Some(n) = nonce {
                     map.insert("nonce".into(), Value::from(n));
                 }
@@ -798,5 +807,28 @@ impl App {
             }
         }
         Ok(out)
+    }
+}
+
+impl App {
+    /// `acct` (0 member, 1 guest) and, for guests, `idp`: the issuer that authenticated them —
+    /// `mail` for email passcodes, the home tenant's issuer for a tenant on this instance.
+    async fn account_claims(&self, user: &portico_domain::user::User) -> (u8, Option<String>) {
+        if user.user_type != portico_domain::user::UserType::Guest {
+            return (0, None);
+        }
+        let idp = match crate::redeem::realm::external_identity(user) {
+            Some(i) if i.issuer == crate::redeem::realm::MAIL_ISSUER => Some(i.issuer.clone()),
+            Some(i) => match self.resolve_tenant(&i.issuer).await {
+                Ok(home) => Some(format!(
+                    "{}/{}/v2.0",
+                    self.config.public_url.trim_end_matches('/'),
+                    home.id
+                )),
+                Err(_) => Some(i.issuer.clone()),
+            },
+            None => None,
+        };
+        (1, idp)
     }
 }

@@ -59,6 +59,8 @@ fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
         config: AppConfig {
             tenant_domain_suffix: "onportico.test".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            mail_from: "invites@onportico.test".into(),
+            log_redeem_links: false,
         },
     };
     (app, clock)

@@ -51,6 +51,15 @@ pub fn random_token(n: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// `n` random decimal digits (one-time passcodes), uniformly distributed.
+#[must_use]
+pub fn random_digits(n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect()
+}
+
 /// A client secret: 40 URL-safe characters (240 bits), like Entra's generated secrets.
 #[must_use]
 pub fn client_secret() -> String {

@@ -69,6 +69,11 @@ pub mod codes {
     pub const INTERACTION_REQUIRED: i64 = 50058;
     /// The account has no password (federated or invited).
     pub const NO_PASSWORD: i64 = 50144;
+    /// A wrong email one-time passcode (Entra's number for this is undocumented: Portico's
+    /// choice, see `docs/REDEMPTION.md`).
+    pub const WRONG_OTP: i64 = 50181;
+    /// An expired, used or over-tried passcode (Portico's choice, as above).
+    pub const EXPIRED_OTP: i64 = 50182;
 }
 
 /// One sign-in attempt, as Graph's `signIn` shapes it.

@@ -72,6 +72,11 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/{tenant}/oauth2/v2.0/logout",
             get(web::logout::logout_get).post(web::logout::logout_post),
         )
+        .route("/redeem", get(web::redeem::redeem_get))
+        .route(
+            "/redeem/{tenant}/{step}",
+            axum::routing::post(web::redeem::redeem_post),
+        )
         .merge(graph_routes())
         .route(
             "/oidc/userinfo",

@@ -36,6 +36,8 @@ pub mod constraint {
     pub const MAX_SPONSORS: &str = "max_sponsors";
     /// The application already has this certificate.
     pub const KEY_CREDENTIAL_THUMBPRINT: &str = "ux_application_key_credentials_thumbprint";
+    /// The invitation was redeemed, replaced or reset, or the guest is no longer pending.
+    pub const INVITATION_CLOSED: &str = "invitation_closed";
 }
 
 /// SQLite names table-level unique constraints by their columns; map them to the names

@@ -6,6 +6,7 @@ use crate::row::RowExt;
 use portico_domain::audit::AuditEvent;
 use portico_domain::directory_object::ObjectRef;
 use portico_domain::invitation::Invitation;
+use portico_domain::mail::OutboxMail;
 use portico_domain::user::User;
 use portico_domain::{TenantId, UserId};
 
@@ -15,13 +16,14 @@ pub trait InvitationStore {
     /// Records an invitation. With `new_user`, the guest user is created first (with
     /// `sponsors`), as for `create_user`; otherwise the invitation is for the existing
     /// `invitation.user_id`. Open invitations of that user are revoked. One transaction with
-    /// both audit events.
+    /// the audit events and the invitation mail, if any, queued in the outbox.
     async fn create_invitation(
         &self,
         tenant: TenantId,
         new_user: Option<&User>,
         sponsors: &[ObjectRef],
         invitation: &Invitation,
+        mail: Option<&OutboxMail>,
         audit: &[AuditEvent],
     ) -> Result<(), StoreError>;
     /// A user's invitations, newest first.
@@ -52,7 +54,7 @@ macro_rules! invitation_store_impl {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl $crate::invitations::InvitationStore for $store {
-            async fn create_invitation(&self, tenant: portico_domain::TenantId, new_user: Option<&portico_domain::user::User>, sponsors: &[portico_domain::directory_object::ObjectRef], inv: &portico_domain::invitation::Invitation, audit: &[portico_domain::audit::AuditEvent]) -> Result<(), $crate::StoreError> {
+            async fn create_invitation(&self, tenant: portico_domain::TenantId, new_user: Option<&portico_domain::user::User>, sponsors: &[portico_domain::directory_object::ObjectRef], inv: &portico_domain::invitation::Invitation, mail: Option<&portico_domain::mail::OutboxMail>, audit: &[portico_domain::audit::AuditEvent]) -> Result<(), $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
                 if let Some(u) = new_user {
                     Self::insert_user_rows(&mut tx, tenant, u, None).await?;
@@ -96,6 +98,9 @@ macro_rules! invitation_store_impl {
                     .bind($crate::ts::Ts(inv.created_at))
                     .execute(&mut *tx)
                     .await?;
+                if let Some(m) = mail {
+                    Self::insert_mail_row(&mut tx, tenant, m).await?;
+                }
                 for a in audit {
                     Self::insert_audit_row(&mut tx, tenant, a).await?;
                 }

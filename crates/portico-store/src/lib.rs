@@ -20,8 +20,10 @@ mod invitations;
 mod keys;
 mod lib_support;
 mod migrate;
+mod outbox;
 mod postgres;
 mod query_sql;
+mod redemption;
 mod roles;
 mod row;
 mod sessions;
@@ -53,7 +55,9 @@ pub use groups::GroupStore;
 pub use invitations::InvitationStore;
 pub use keys::{KeyStore, StoredKey};
 pub use migrate::{SchemaStatus, latest_version};
+pub use outbox::OutboxStore;
 pub use postgres::PgStore;
+pub use redemption::RedemptionStore;
 pub use roles::{AppRoleStore, RoleStore};
 pub use sessions::{SignInStore, Throttle};
 pub use sponsors::{MAX_SPONSORS, SponsorStore};
@@ -78,6 +82,8 @@ pub trait Store:
     + AppDirectoryStore
     + SponsorStore
     + InvitationStore
+    + OutboxStore
+    + RedemptionStore
     + Send
     + Sync
     + 'static

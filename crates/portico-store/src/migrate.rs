@@ -59,6 +59,11 @@ const SQLITE: &[Embedded] = &[
         "invitations",
         include_str!("../migrations/sqlite/0010_invitations.sql"),
     ),
+    (
+        11,
+        "redemption",
+        include_str!("../migrations/sqlite/0011_redemption.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -110,6 +115,11 @@ const POSTGRES: &[Embedded] = &[
         10,
         "invitations",
         include_str!("../migrations/postgres/0010_invitations.sql"),
+    ),
+    (
+        11,
+        "redemption",
+        include_str!("../migrations/postgres/0011_redemption.sql"),
     ),
 ];
 

@@ -155,5 +155,7 @@ crate::grants::grant_store_impl!(PgStore);
 crate::app_directory::app_directory_store_impl!(PgStore);
 crate::sponsors::sponsor_store_impl!(PgStore);
 crate::invitations::invitation_store_impl!(PgStore);
+crate::outbox::outbox_store_impl!(PgStore);
+crate::redemption::redemption_store_impl!(PgStore);
 crate::credentials::key_credential_store_impl!(PgStore);
 crate::lib_support::store_impl!(PgStore);

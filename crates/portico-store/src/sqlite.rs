@@ -120,5 +120,7 @@ crate::grants::grant_store_impl!(SqliteStore);
 crate::app_directory::app_directory_store_impl!(SqliteStore);
 crate::sponsors::sponsor_store_impl!(SqliteStore);
 crate::invitations::invitation_store_impl!(SqliteStore);
+crate::outbox::outbox_store_impl!(SqliteStore);
+crate::redemption::redemption_store_impl!(SqliteStore);
 crate::credentials::key_credential_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

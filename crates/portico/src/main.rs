@@ -205,6 +205,8 @@ pub(crate) fn build_app(
         config: AppConfig {
             tenant_domain_suffix: v.tenant_domain_suffix.clone(),
             public_url,
+            mail_from: v.mail_from.clone(),
+            log_redeem_links: v.smtp.is_none(),
         },
     })
 }

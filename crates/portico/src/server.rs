@@ -78,6 +78,8 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
         stop_tx,
         v.shutdown_timeout,
     ));
+    let transport = mail_transport(&v)?;
+    let mail = tokio::spawn(mail_worker(app.clone(), transport, stop_rx.clone()));
     tokio::spawn(purge_job(app, stop_rx));
 
     tracing::info!(address = %local, public_url = %public_url, startup_ms = started.elapsed().as_millis() as u64, "listening on {scheme}://{local}");
@@ -97,6 +99,9 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
                 .await
         }
     };
+    // The worker finishes the round in progress (a mail is marked sent right after the
+    // server accepted it) before the database closes.
+    let _ = tokio::time::timeout(v.shutdown_timeout, mail).await;
     store.close().await;
     served.map_err(|e| CliError::runtime(format!("the server stopped with an error: {e}")))?;
     tracing::info!("stopped");
@@ -197,6 +202,50 @@ async fn shutdown_on_signal(
     handle.graceful_shutdown(Some(grace));
 }
 
+/// SMTP when configured; otherwise `.eml` files in `<data_dir>/outbox/`.
+fn mail_transport(v: &Validated) -> Result<portico_mail::Transport, CliError> {
+    Ok(match &v.smtp {
+        Some(s) => {
+            tracing::info!(host = %s.host, port = s.port, security = ?s.security, "mail goes out through SMTP");
+            portico_mail::Transport::Smtp(
+                portico_mail::SmtpSender::new(s)
+                    .map_err(|e| CliError::usage(format!("smtp: {e}")))?,
+            )
+        }
+        None => {
+            let dir = v.data_dir.join("outbox");
+            tracing::info!(dir = %dir.display(), "no SMTP server configured (smtp_host): mails are written to files and redeem links are logged");
+            portico_mail::Transport::Files(portico_mail::FileSender::new(dir))
+        }
+    })
+}
+
+/// Sends queued mail: a round every second, at once again while rounds come back full.
+async fn mail_worker(
+    app: App,
+    transport: portico_mail::Transport,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let full = match app.deliver_mail(&transport).await {
+            Ok(d) => d.sent + d.retried + d.failed >= portico_app::mail::MAIL_BATCH,
+            Err(e) => {
+                tracing::warn!(error = %e, "delivering mail failed; will retry");
+                false
+            }
+        };
+        if *stop.borrow() {
+            return;
+        }
+        if !full {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
 async fn purge_job(app: App, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(PURGE_INTERVAL);
     loop {
@@ -209,6 +258,11 @@ async fn purge_job(app: App, mut stop: watch::Receiver<bool>) {
                 }
                 if let Err(e) = app.refresh_statistics().await {
                     tracing::warn!(error = %e, "refreshing query planner statistics failed; will retry");
+                }
+                match app.purge_outbox().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "deleted outbox mails sent or given up more than 7 days ago"),
+                    Err(e) => tracing::warn!(error = %e, "purging the outbox failed; will retry"),
                 }
                 match app.purge_sign_in_state().await {
                     Ok(0) => {}

@@ -145,6 +145,21 @@ pub struct Settings {
     /// Reverse proxies in front of Portico that append to `X-Forwarded-For` (0: none, the
     /// socket address is the client's). Sign-in throttling counts by the client address.
     pub trusted_proxy_hops: u8,
+    /// SMTP server for invitation and passcode mails; when unset, mails are written to
+    /// `<data_dir>/outbox/` as `.eml` files and redeem links are logged (development).
+    pub smtp_host: Option<String>,
+    /// SMTP port (default: 587 for starttls, 465 for tls, 25 for plain).
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls` (implicit TLS) or `plain` (no encryption: loopback only).
+    pub smtp_security: String,
+    /// SMTP user name, when the server wants authentication.
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    pub smtp_password: Option<Secret>,
+    /// Seconds an SMTP conversation may take.
+    pub smtp_timeout_seconds: u64,
+    /// The address mails come from (default `invites@<tenant_domain_suffix>`).
+    pub mail_from: Option<String>,
 }
 
 impl Default for Settings {
@@ -168,6 +183,13 @@ impl Default for Settings {
             shutdown_timeout_seconds: 20,
             trusted_proxy_hops: 0,
             signing_algorithm: "RS256".into(),
+            smtp_host: None,
+            smtp_port: None,
+            smtp_security: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            smtp_timeout_seconds: 30,
+            mail_from: None,
         }
     }
 }
@@ -278,6 +300,10 @@ pub struct Validated {
     pub shutdown_timeout: Duration,
     pub trusted_proxy_hops: u8,
     pub signing_algorithm: portico_crypto::jws::Algorithm,
+    /// SMTP, when configured (otherwise mails go to `<data_dir>/outbox/`).
+    pub smtp: Option<portico_mail::SmtpSettings>,
+    /// The address mails come from.
+    pub mail_from: String,
 }
 
 impl Settings {
@@ -449,6 +475,15 @@ impl Settings {
                 self.shutdown_timeout_seconds
             ));
         }
+        let mail_from = self.mail_from.clone().unwrap_or_else(|| {
+            format!("invites@{}", self.tenant_domain_suffix.to_ascii_lowercase())
+        });
+        if portico_domain::validate::email("mail_from", &mail_from).is_err() {
+            errors.push(format!(
+                "mail_from: '{mail_from}' is not an email address such as invites@example.com"
+            ));
+        }
+        let smtp = self.smtp(&mail_from, &mut errors);
         match (listen, database) {
             (Some(listen), Some(database)) if errors.is_empty() => Ok(Validated {
                 listen,
@@ -474,9 +509,51 @@ impl Settings {
                 trusted_proxy_hops: self.trusted_proxy_hops,
                 signing_algorithm: signing_algorithm
                     .unwrap_or(portico_crypto::jws::Algorithm::Rs256),
+                smtp,
+                mail_from,
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The SMTP settings, when a host is given.
+    fn smtp(&self, from: &str, errors: &mut Vec<String>) -> Option<portico_mail::SmtpSettings> {
+        let host = self.smtp_host.as_deref()?.trim();
+        if host.is_empty() || host.len() > 253 || host.contains(char::is_whitespace) {
+            errors.push(format!("smtp_host: '{host}' is not a host name or address"));
+            return None;
+        }
+        let (security, default_port) = match self.smtp_security.as_str() {
+            "starttls" => (portico_mail::Security::StartTls, 587),
+            "tls" => (portico_mail::Security::Tls, 465),
+            "plain" => (portico_mail::Security::Plain, 25),
+            other => {
+                errors.push(format!(
+                    "smtp_security: '{other}' is not one of starttls, tls, plain"
+                ));
+                return None;
+            }
+        };
+        if self.smtp_password.is_some() != self.smtp_username.is_some() {
+            errors.push("smtp_username and smtp_password: give both or neither".into());
+            return None;
+        }
+        if !(1..=600).contains(&self.smtp_timeout_seconds) {
+            errors.push(format!(
+                "smtp_timeout_seconds: must be between 1 and 600, got {}",
+                self.smtp_timeout_seconds
+            ));
+            return None;
+        }
+        Some(portico_mail::SmtpSettings {
+            host: host.to_owned(),
+            port: self.smtp_port.unwrap_or(default_port),
+            security,
+            username: self.smtp_username.clone(),
+            password: self.smtp_password.as_ref().map(|p| p.0.clone()),
+            timeout: Duration::from_secs(self.smtp_timeout_seconds),
+            from: from.to_owned(),
+        })
     }
 
     /// The effective settings as TOML, secrets redacted.

@@ -25,6 +25,15 @@ pub(crate) struct Flow {
     pub(crate) username: Option<String>,
     /// When their current password was verified, while a forced change is pending.
     pub(crate) pwd_verified_at: Option<i64>,
+    /// How a guest proves who they are, once known.
+    #[serde(default)]
+    pub(crate) guest: Option<super::guest::GuestMethod>,
+    /// The passcode mailed to a guest.
+    #[serde(default)]
+    pub(crate) otp: Option<uuid::Uuid>,
+    /// What a pending guest proved, while they review the inviting organization's request.
+    #[serde(default)]
+    pub(crate) proven: Option<crate::redeem::Proven>,
 }
 
 fn context(tenant: TenantId) -> String {
@@ -41,6 +50,9 @@ impl App {
             user: None,
             username: None,
             pwd_verified_at: None,
+            guest: None,
+            otp: None,
+            proven: None,
         }
     }
 

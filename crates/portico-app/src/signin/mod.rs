@@ -10,6 +10,7 @@
 mod common;
 mod consent;
 mod flow;
+mod guest;
 mod lockout;
 mod logout;
 pub mod realm;
@@ -86,6 +87,36 @@ pub enum Page {
         items: Vec<ConsentItem>,
         /// Consent would be given for the whole organization (an administrator).
         for_organization: bool,
+    },
+    /// A guest signs in with an email one-time passcode.
+    GuestCode {
+        /// Who.
+        username: String,
+        /// Whether a code was sent (then the code is asked for).
+        sent: bool,
+        /// What went wrong last time.
+        error: Option<String>,
+    },
+    /// A guest signs in with the account of their home organization on this instance.
+    HomePassword {
+        /// Who.
+        username: String,
+        /// The home organization.
+        home_org: String,
+        /// What went wrong last time.
+        error: Option<String>,
+    },
+    /// A guest with a pending invitation reviews what the inviting organization will see
+    /// (just-in-time redemption).
+    Redeem {
+        /// Who.
+        username: String,
+        /// The inviting organization.
+        org_name: String,
+        /// Its initial domain.
+        org_domain: String,
+        /// Its privacy statement.
+        privacy_url: Option<String>,
     },
 }
 

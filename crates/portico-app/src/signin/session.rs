@@ -18,13 +18,24 @@ impl App {
         user: &User,
         browser: &Browser,
     ) -> Result<(Session, NewSession), AppError> {
+        self.start_session_with(tenant, user, browser, "pwd").await
+    }
+
+    /// Starts a session whose authentication method (`amr`) is `method` (`pwd`, `otp`).
+    pub(crate) async fn start_session_with(
+        &self,
+        tenant: &Tenant,
+        user: &User,
+        browser: &Browser,
+        method: &str,
+    ) -> Result<(Session, NewSession), AppError> {
         let now = self.clock.now();
         let token = portico_crypto::secret::random_token(32);
         let session = Session {
             id: SessionId::new(),
             user_id: user.id,
             auth_time: now,
-            auth_methods: vec!["pwd".into()],
+            auth_methods: vec![method.to_owned()],
             created_at: now,
             last_seen_at: now,
             expires_at: now + SESSION_LIFETIME,

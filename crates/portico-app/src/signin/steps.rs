@@ -15,9 +15,9 @@ use portico_domain::user::User;
 use portico_domain::{TokenFamilyId, validate};
 use portico_store::StoreError;
 
-const WRONG_PASSWORD: &str = "Your account or password is incorrect. If you don't remember your password, ask your administrator to reset it.";
-const LOCKED: &str = "Your account is temporarily locked to prevent unauthorized use. Try again later, and if you still have trouble, contact your admin.";
-const USED_FORM: &str =
+pub(super) const WRONG_PASSWORD: &str = "Your account or password is incorrect. If you don't remember your password, ask your administrator to reset it.";
+pub(super) const LOCKED: &str = "Your account is temporarily locked to prevent unauthorized use. Try again later, and if you still have trouble, contact your admin.";
+pub(super) const USED_FORM: &str =
     "This sign-in page was already used. Go back to the application and sign in again.";
 pub(super) const UNKNOWN_USER: &str =
     "We couldn't find an account with that username. Check it and try again, or ask your admin.";
@@ -68,7 +68,12 @@ pub(super) fn validated(
 }
 
 impl App {
-    fn screen(&self, tenant: &Tenant, flow: &Flow, page: Page) -> Result<Step, AppError> {
+    pub(super) fn screen(
+        &self,
+        tenant: &Tenant,
+        flow: &Flow,
+        page: Page,
+    ) -> Result<Step, AppError> {
         Ok(Step::next(Next::Show(Screen {
             tenant: Some(tenant.id),
             tenant_name: tenant
@@ -295,6 +300,11 @@ impl App {
                         error: None,
                     },
                 )
+            }
+            Realm::NoPassword(user) if user.user_type == portico_domain::user::UserType::Guest => {
+                flow.user = Some(user.id);
+                flow.username = Some(username.to_owned());
+                self.guest_start(tenant, flow, &user, browser).await
             }
             Realm::NoPassword(user) => {
                 self.log_sign_in(tenant, browser, Some(&user), Some(username), Some((flow.req.client_app_id, &flow.req.client_name)), true, codes::NO_PASSWORD, Some("The account has no password; it signs in with another identity provider or an invitation.")).await?;
@@ -559,6 +569,21 @@ impl App {
         browser: &Browser,
         replaced: Option<&str>,
     ) -> Result<Step, AppError> {
+        self.finish_authentication(tenant, flow, user, browser, replaced, "pwd")
+            .await
+    }
+
+    /// The user just proved who they are with `method` (`amr`): a fresh session, the
+    /// sign-in log, then consent and the code.
+    pub(super) async fn finish_authentication(
+        &self,
+        tenant: &Tenant,
+        flow: Flow,
+        user: &User,
+        browser: &Browser,
+        replaced: Option<&str>,
+        method: &str,
+    ) -> Result<Step, AppError> {
         // A fresh session each time credentials are entered (no fixation). A session the
         // browser held for someone else ends; the same user's earlier session stays, so
         // re-entering a password for one app does not revoke another app's refresh tokens.
@@ -569,7 +594,9 @@ impl App {
                 .revoke_session(tenant.id, old.id, self.clock.now())
                 .await?;
         }
-        let (session, cookie) = self.start_session(tenant, user, browser).await?;
+        let (session, cookie) = self
+            .start_session_with(tenant, user, browser, method)
+            .await?;
         self.log_sign_in(
             tenant,
             browser,

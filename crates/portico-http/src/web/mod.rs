@@ -5,6 +5,7 @@
 pub mod cookies;
 pub mod logout;
 pub mod pages;
+pub mod redeem;
 pub mod signin;
 
 use crate::AppState;

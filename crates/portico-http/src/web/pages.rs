@@ -23,6 +23,11 @@ struct SigninPage<'a> {
     client_app_id: &'a str,
     items: &'a [ConsentItem],
     for_organization: bool,
+    action_base: &'a str,
+    org_name: &'a str,
+    org_domain: &'a str,
+    privacy_url: Option<&'a str>,
+    home_org: &'a str,
 }
 
 #[derive(Template)]
@@ -90,6 +95,11 @@ fn html(status: StatusCode, body: Result<String, askama::Error>, csp: &str) -> R
     res
 }
 
+/// Any rendered page, with the page headers and the default policy.
+pub(crate) fn html_page(status: StatusCode, body: Result<String, askama::Error>) -> Response {
+    html(status, body, CSP)
+}
+
 /// A sign-in step.
 pub fn screen(screen: &Screen, action_base: &str, csrf: &str) -> Response {
     let (step, title, username, hint, error) = match &screen.page {
@@ -121,6 +131,52 @@ pub fn screen(screen: &Screen, action_base: &str, csrf: &str) -> Response {
             "",
             None,
         ),
+        Page::GuestCode {
+            username,
+            sent,
+            error,
+        } => (
+            if *sent { "code" } else { "send-code" },
+            if *sent {
+                "Enter code"
+            } else {
+                "Verify your email"
+            },
+            Some(username.as_str()),
+            "",
+            error.as_deref(),
+        ),
+        Page::HomePassword {
+            username, error, ..
+        } => (
+            "home-password",
+            "Enter password",
+            Some(username.as_str()),
+            "",
+            error.as_deref(),
+        ),
+        Page::Redeem { username, .. } => (
+            "redeem",
+            "Review permissions",
+            Some(username.as_str()),
+            "",
+            None,
+        ),
+    };
+    let (org_name, org_domain, privacy_url, home_org) = match &screen.page {
+        Page::Redeem {
+            org_name,
+            org_domain,
+            privacy_url,
+            ..
+        } => (
+            org_name.as_str(),
+            org_domain.as_str(),
+            privacy_url.as_deref(),
+            "",
+        ),
+        Page::HomePassword { home_org, .. } => ("", "", None, home_org.as_str()),
+        _ => ("", "", None, ""),
     };
     let (client_name, client_app_id, items, for_organization) = match &screen.page {
         Page::Consent {
@@ -152,6 +208,11 @@ pub fn screen(screen: &Screen, action_base: &str, csrf: &str) -> Response {
         client_app_id,
         items,
         for_organization,
+        action_base,
+        org_name,
+        org_domain,
+        privacy_url,
+        home_org,
     };
     html(StatusCode::OK, page.render(), CSP)
 }

@@ -193,6 +193,39 @@ pub async fn login_step(
             )
             .await
         }
+        "send-code" => app.signin_send_code(&tenant, flow, &v.browser).await,
+        "code" => {
+            app.signin_code(&tenant, flow, field("code"), &v.browser, session.as_deref())
+                .await
+        }
+        "home-password" => {
+            app.signin_home_password(
+                &tenant,
+                flow,
+                field("password"),
+                &v.browser,
+                session.as_deref(),
+            )
+            .await
+        }
+        "redeem" => match field("consent") {
+            "accept" => {
+                app.signin_redeem(&tenant, flow, true, &v.browser, session.as_deref())
+                    .await
+            }
+            "deny" => {
+                app.signin_redeem(&tenant, flow, false, &v.browser, session.as_deref())
+                    .await
+            }
+            _ => {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    Some(&tenant),
+                    "Choose Accept or Cancel.",
+                    Some(&v),
+                );
+            }
+        },
         "consent" => match field("consent") {
             "accept" => {
                 app.signin_consent(&tenant, flow, true, &v.browser, session.as_deref())

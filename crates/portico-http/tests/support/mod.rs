@@ -5,6 +5,7 @@
 
 pub(crate) mod browser;
 pub(crate) mod graph;
+pub(crate) mod mail;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -36,6 +37,8 @@ pub(crate) fn state(store: Arc<dyn Store>) -> AppState {
         config: AppConfig {
             tenant_domain_suffix: "onportico.test".into(),
             public_url: "http://127.0.0.1".into(),
+            mail_from: "invites@onportico.test".into(),
+            log_redeem_links: false,
         },
     };
     AppState {

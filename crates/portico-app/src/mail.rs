@@ -1,0 +1,142 @@
+//! Mail: messages rendered by `portico-mail` are sealed (they carry redeem links and
+//! passcodes) into the durable outbox in the same transaction as what caused them, and
+//! [`App::deliver_mail`] sends what is due with retries and exponential backoff. A mail is
+//! marked sent only after the transport accepted it, so a crash in between sends it again
+//! once (with the same `Message-ID`); nothing acknowledged is ever lost.
+
+use crate::{App, AppError};
+use portico_domain::TenantId;
+use portico_domain::mail::{MailKind, OutboxMail};
+use portico_mail::{Message, SendError, Transport};
+use time::OffsetDateTime;
+
+/// How long a worker holds the mails it claimed before another may take them.
+pub const MAIL_LEASE: time::Duration = time::Duration::minutes(2);
+/// Attempts before a mail is given up (about two days of backoff).
+pub const MAX_MAIL_ATTEMPTS: u32 = 40;
+/// Mails claimed per round.
+pub const MAIL_BATCH: u32 = 100;
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Accepted by the transport.
+    pub sent: u32,
+    /// Failed for now; tried again later.
+    pub retried: u32,
+    /// Given up.
+    pub failed: u32,
+}
+
+/// Delay before attempt `attempts + 1`: 15 s doubling, at most an hour.
+#[must_use]
+pub fn backoff(attempts: u32) -> time::Duration {
+    let exp = attempts.saturating_sub(1).min(8);
+    time::Duration::seconds((15_i64 << exp).min(3600))
+}
+
+fn context(tenant: TenantId, id: uuid::Uuid) -> String {
+    format!("outbox:{tenant}:{id}")
+}
+
+impl App {
+    /// Seals a message into an outbox row (not yet stored).
+    pub(crate) fn outbox_mail(
+        &self,
+        tenant: TenantId,
+        kind: MailKind,
+        msg: &Message,
+        now: OffsetDateTime,
+    ) -> Result<OutboxMail, AppError> {
+        let mut row = OutboxMail::new(kind, String::new(), now);
+        let json = serde_json::to_vec(msg).map_err(|e| AppError::Internal(e.to_string()))?;
+        row.sealed = self.keys.seal(&json, &context(tenant, row.id))?;
+        Ok(row)
+    }
+
+    /// The `From` of mails sent for a tenant: its name, then the configured address.
+    pub(crate) fn mail_from(&self, org_name: &str) -> String {
+        let name: String = org_name
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '\\'))
+            .collect();
+        format!("\"{name} via Portico\" <{}>", self.config.mail_from)
+    }
+
+    /// Sends the mails that are due through `transport`; returns what happened. Safe to run
+    /// on several replicas at once (claims are leased).
+    pub async fn deliver_mail(&self, transport: &Transport) -> Result<Delivery, AppError> {
+        let now = self.clock.now();
+        let claimed = self
+            .store
+            .claim_mail(now, now + MAIL_LEASE, MAIL_BATCH)
+            .await?;
+        let mut done = Delivery::default();
+        for (tenant, row) in claimed {
+            let Some(msg) = self
+                .keys
+                .open(&row.sealed, &context(tenant, row.id))
+                .and_then(|raw| serde_json::from_slice::<Message>(&raw).ok())
+            else {
+                tracing::error!(tenant = %tenant, mail = %row.id, "outbox mail cannot be opened (master key changed?); giving up");
+                self.store
+                    .mail_failed(tenant, row.id, self.clock.now(), "cannot be opened")
+                    .await?;
+                done.failed += 1;
+                continue;
+            };
+            match transport.send(&msg, &row.id.to_string()).await {
+                Ok(()) => {
+                    self.store
+                        .mail_sent(tenant, row.id, self.clock.now())
+                        .await?;
+                    tracing::info!(tenant = %tenant, mail = %row.id, kind = row.kind.as_str(), attempts = row.attempts, "mail sent");
+                    done.sent += 1;
+                }
+                Err(SendError::Permanent(e)) => {
+                    tracing::warn!(tenant = %tenant, mail = %row.id, error = %e, "mail refused; giving up");
+                    self.store
+                        .mail_failed(tenant, row.id, self.clock.now(), &e)
+                        .await?;
+                    done.failed += 1;
+                }
+                Err(SendError::Transient(e)) if row.attempts >= MAX_MAIL_ATTEMPTS => {
+                    tracing::warn!(tenant = %tenant, mail = %row.id, error = %e, "mail failed too often; giving up");
+                    self.store
+                        .mail_failed(tenant, row.id, self.clock.now(), &e)
+                        .await?;
+                    done.failed += 1;
+                }
+                Err(SendError::Transient(e)) => {
+                    let next = self.clock.now() + backoff(row.attempts);
+                    tracing::info!(tenant = %tenant, mail = %row.id, error = %e, next = %next, "mail not sent yet; will retry");
+                    self.store.mail_retry(tenant, row.id, next, &e).await?;
+                    done.retried += 1;
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Deletes outbox rows sent or given up more than 7 days ago.
+    pub async fn purge_outbox(&self) -> Result<u64, AppError> {
+        Ok(self
+            .store
+            .purge_mail(self.clock.now() - time::Duration::days(7))
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), time::Duration::seconds(15));
+        assert_eq!(backoff(2), time::Duration::seconds(30));
+        assert_eq!(backoff(5), time::Duration::seconds(240));
+        assert_eq!(backoff(9), time::Duration::seconds(3600));
+        assert_eq!(backoff(40), time::Duration::seconds(3600));
+    }
+}

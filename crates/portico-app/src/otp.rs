@@ -1,0 +1,152 @@
+//! Email one-time passcodes for guests: a random 8-digit code, stored as a keyed hash, mailed
+//! through the outbox in the same transaction, valid 30 minutes, single use, at most 5 wrong
+//! tries; sending is throttled per address and per client address.
+
+use crate::signin::Browser;
+use crate::{App, AppError};
+use portico_domain::mail::MailKind;
+use portico_domain::otp::{OTP_DIGITS, OTP_LIFETIME, OTP_MAX_FAILURES, OtpCode, OtpPurpose};
+use portico_domain::tenant::Tenant;
+use portico_store::StoreError;
+
+/// Codes sent to one address per window.
+pub const SENDS_PER_ADDRESS: i64 = 5;
+/// Codes requested from one client address per window.
+pub const SENDS_PER_CLIENT: i64 = 30;
+/// The throttling window.
+pub const SEND_WINDOW: time::Duration = time::Duration::minutes(15);
+
+/// The result of asking for a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// A code is on its way; its id goes into the sealed sign-in state.
+    Code(uuid::Uuid),
+    /// Too many codes were asked for; try again after the window.
+    Throttled,
+}
+
+/// The result of entering a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// Right, and now spent.
+    Valid,
+    /// Wrong; this many tries remain.
+    Wrong(u32),
+    /// Expired, used, replaced by a newer code, or tried too often: ask for a new one.
+    Spent,
+}
+
+impl App {
+    fn code_hash(&self, id: uuid::Uuid, code: &str) -> String {
+        self.keys.hash_secret(&format!("otp:{id}:{code}"))
+    }
+
+    /// Sends a passcode for `purpose` to `email` (rendered in the first of `languages` Portico
+    /// has), unless the address or the client asked too often.
+    pub(crate) async fn send_passcode(
+        &self,
+        tenant: &Tenant,
+        purpose: OtpPurpose,
+        email: &str,
+        languages: &[Option<&str>],
+        browser: &Browser,
+    ) -> Result<Sent, AppError> {
+        let now = self.clock.now();
+        let subject = email.to_lowercase();
+        let keys = [
+            (
+                format!("otp-send:addr:{}", self.keys.derive("otp-send", &subject)),
+                SENDS_PER_ADDRESS,
+            ),
+            (
+                format!("otp-send:ip:{}", browser.ip.as_deref().unwrap_or("unknown")),
+                SENDS_PER_CLIENT,
+            ),
+        ];
+        for (key, limit) in &keys {
+            let t = self
+                .store
+                .count_failure(tenant.id, key, now, now - SEND_WINDOW)
+                .await?;
+            if t.failures > *limit {
+                tracing::warn!(tenant = %tenant.id, purpose = purpose.as_str(), "passcode sending throttled");
+                return Ok(Sent::Throttled);
+            }
+        }
+        let id = uuid::Uuid::new_v4();
+        let code = portico_crypto::secret::random_digits(OTP_DIGITS);
+        let otp = OtpCode {
+            id,
+            purpose,
+            subject,
+            code_hash: self.code_hash(id, &code),
+            created_at: now,
+            expires_at: now + OTP_LIFETIME,
+            failed_attempts: 0,
+            used_at: None,
+        };
+        let org = crate::redeem::org_name(tenant);
+        let rendered = portico_mail::OtpMail {
+            lang: portico_mail::pick_language(languages),
+            org_name: org.clone(),
+            code,
+            minutes_valid: u32::try_from(OTP_LIFETIME.whole_minutes()).unwrap_or(30),
+            brand_color: tenant.branding.accent_color.clone(),
+            logo_url: tenant.branding.logo_url.clone(),
+        }
+        .render()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let msg = portico_mail::Message {
+            from: self.mail_from(&org),
+            to: email.to_owned(),
+            cc: Vec::new(),
+            reply_to: None,
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        };
+        let mail = self.outbox_mail(tenant.id, MailKind::Passcode, &msg, now)?;
+        self.store.issue_otp(tenant.id, &otp, &mail).await?;
+        Ok(Sent::Code(id))
+    }
+
+    /// Checks a code typed for passcode `id`, which must have been sent to `email` for
+    /// `purpose`. A right code is spent at once.
+    pub(crate) async fn check_passcode(
+        &self,
+        tenant: &Tenant,
+        id: uuid::Uuid,
+        purpose: OtpPurpose,
+        email: &str,
+        typed: &str,
+    ) -> Result<Checked, AppError> {
+        let otp = match self.store.get_otp(tenant.id, id).await {
+            Ok(o) => o,
+            Err(StoreError::NotFound(_)) => return Ok(Checked::Spent),
+            Err(e) => return Err(e.into()),
+        };
+        let now = self.clock.now();
+        if otp.purpose != purpose || otp.subject != email.to_lowercase() || !otp.is_open(now) {
+            return Ok(Checked::Spent);
+        }
+        let right = portico_domain::otp::normalize_code(typed).is_some_and(|code| {
+            portico_crypto::secret::constant_time_eq(
+                self.code_hash(id, &code).as_bytes(),
+                otp.code_hash.as_bytes(),
+            )
+        });
+        if right {
+            return Ok(if self.store.use_otp(tenant.id, id, now).await? {
+                Checked::Valid
+            } else {
+                Checked::Spent
+            });
+        }
+        let failures = self.store.otp_failed(tenant.id, id).await?;
+        Ok(if failures >= OTP_MAX_FAILURES {
+            Checked::Spent
+        } else {
+            Checked::Wrong(OTP_MAX_FAILURES - failures)
+        })
+    }
+}
