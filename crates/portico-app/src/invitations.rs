@@ -20,9 +20,11 @@ pub struct Invited {
     pub user: User,
     /// The URL that redeems it (carries the ticket: shown to the caller once).
     pub redeem_url: String,
+    /// Whether this invitation reset the guest's redemption.
+    pub reset_redemption: bool,
 }
 
-fn who(ctx: &Context) -> String {
+pub(crate) fn who(ctx: &Context) -> String {
     match &ctx.actor {
         Actor::System { name } => name.clone(),
         Actor::User {
@@ -62,10 +64,13 @@ impl App {
             )
             .await?;
         }
-        if new.reset_redemption || new.invited_user.is_some() {
+        if new.reset_redemption {
+            return self.reset_redemption(ctx, tenant, new).await;
+        }
+        if new.invited_user.is_some() {
             return Err(ValidationError::new(
                 "invitedUser",
-                "resetting a redemption and inviting an existing internal user are not supported yet",
+                "inviting an existing internal user (converting it to B2B collaboration) is not supported yet; to re-invite a guest with a new sign-in, set resetRedemption",
             )
             .into());
         }
@@ -110,14 +115,7 @@ impl App {
         let now = self.clock.now();
         let ticket = portico_crypto::secret::random_token(32);
         let invitation_id = uuid::Uuid::new_v4();
-        // the ticket is base64url: safe in a query string as it is
-        let redeem_url = format!(
-            "{}/redeem?tenant={}&user={}&ticket={}&ver=2.0",
-            self.config.public_url.trim_end_matches('/'),
-            tenant,
-            invitation_id,
-            ticket
-        );
+        let redeem_url = self.redeem_link(tenant, invitation_id, &ticket);
         let blocked = self.store.invitations_blocked(tenant, &email).await?;
         let mail = if new.send_invitation_message && !blocked {
             Some(
@@ -237,12 +235,13 @@ impl App {
             invitation: inv,
             user,
             redeem_url,
+            reset_redemption: false,
         })
     }
 
     /// The audit events of an invitation: "Add user" for a new guest, "Invite external user",
     /// and "Email not sent, user unsubscribed" when the address blocked invitations.
-    fn invite_audits(
+    pub(crate) fn invite_audits(
         &self,
         ctx: &Context,
         invite: &portico_domain::audit::AuditEvent,
@@ -277,7 +276,7 @@ impl App {
 
     /// Renders and seals the invitation mail (queued with the invitation).
     #[allow(clippy::too_many_arguments)]
-    async fn invitation_mail(
+    pub(crate) async fn invitation_mail(
         &self,
         ctx: &Context,
         t: &portico_domain::tenant::Tenant,
@@ -336,6 +335,19 @@ impl App {
             html: rendered.html,
         };
         self.outbox_mail(t.id, portico_domain::mail::MailKind::Invitation, &msg, now)
+    }
+
+    /// The redeem URL of an invitation (the ticket is base64url: safe in a query as it is).
+    pub(crate) fn redeem_link(
+        &self,
+        tenant: TenantId,
+        invitation: uuid::Uuid,
+        ticket: &str,
+    ) -> String {
+        format!(
+            "{}/redeem?tenant={tenant}&user={invitation}&ticket={ticket}&ver=2.0",
+            self.config.public_url.trim_end_matches('/'),
+        )
     }
 
     /// The "block future invitations" link of an invitation mail: names the invitation and

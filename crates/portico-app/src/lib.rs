@@ -14,6 +14,7 @@ pub mod domains;
 pub mod error;
 pub mod graph_api;
 pub mod groups;
+pub mod invitation_reset;
 pub mod invitations;
 pub mod jobs;
 pub mod keys;

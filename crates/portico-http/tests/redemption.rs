@@ -400,7 +400,186 @@ async fn pending_guest_redeems_just_in_time(store: Arc<dyn Store>) {
     assert!(page.contains("already accepted"), "{page}");
 }
 
+/// Opens a redeem link in a new browser and redeems it with the mailed passcode.
+async fn redeem_with_otp(f: &Fixture, outbox: &mut Outbox, url: &str, ip: &str) -> Browser {
+    let mut b = Browser::new(f, ip);
+    let (status, _, page) = b.get(&path_of(url)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let (_, _, page) = b.submit(&page, &[]).await;
+    let code = digits(&outbox.deliver(f).await.pop().unwrap().text, 8).unwrap();
+    let (_, _, page) = b.submit(&page, &[("code", &code)]).await;
+    let (status, _, _) = b.submit(&page, &[("consent", "accept")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    b
+}
+
+async fn reset_redemption_keeps_the_object_and_clears_the_sign_in(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let inviter = app_token(&f, &["User.Invite.All"]).await;
+    let admin = app_token(
+        &f,
+        &[
+            "User.Invite.All",
+            "User.ReadWrite.All",
+            "Group.ReadWrite.All",
+        ],
+    )
+    .await;
+    let mut outbox = Outbox::new();
+    let inv = invite(&f, &inviter, "old@fabrikam.example", false).await;
+    let id = inv["invitedUser"]["id"].as_str().unwrap().to_owned();
+    let (status, _, group) = graph(
+        &f,
+        "POST",
+        "/v1.0/groups",
+        Some(&admin),
+        Some(&json!({"displayName": "Partners", "mailEnabled": false, "mailNickname": "partners", "securityEnabled": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let gid = group["id"].as_str().unwrap();
+    let (status, _, _) = graph(
+        &f,
+        "POST",
+        &format!("/v1.0/groups/{gid}/members/$ref"),
+        Some(&admin),
+        Some(&json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let mut b = redeem_with_otp(
+        &f,
+        &mut outbox,
+        inv["inviteRedeemUrl"].as_str().unwrap(),
+        "192.0.2.70",
+    )
+    .await;
+    let before = user(&f, &admin, &id).await;
+    assert_eq!(before["externalUserState"], "Accepted");
+
+    let reset = |email: &str| {
+        json!({
+            "invitedUserEmailAddress": email,
+            "inviteRedirectUrl": REDIRECT,
+            "resetRedemption": true,
+            "invitedUser": {"id": id},
+        })
+    };
+    // bad input changes nothing
+    let (status, _, e) = graph(&f, "POST", "/v1.0/invitations", Some(&admin), Some(&json!({"invitedUserEmailAddress": "new@fabrikam.example", "inviteRedirectUrl": REDIRECT, "resetRedemption": true}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    let (status, _, e) = graph(
+        &f,
+        "POST",
+        "/v1.0/invitations",
+        Some(&inviter),
+        Some(&reset("old@fabrikam.example")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a guest inviter can't reset: {e}"
+    );
+    let (status, _, e) = graph(
+        &f,
+        "POST",
+        "/v1.0/invitations",
+        Some(&admin),
+        Some(&reset("new@fabrikam.example")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        e["error"]["message"],
+        portico_app::invitation_reset::EMAIL_NOT_ON_USER
+    );
+    assert_eq!(user(&f, &admin, &id).await["externalUserState"], "Accepted");
+
+    // the new address goes on the user, then the reset
+    let (status, _, e) = graph(
+        &f,
+        "PATCH",
+        &format!("/v1.0/users/{id}"),
+        Some(&admin),
+        Some(&json!({"otherMails": ["new@fabrikam.example"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{e}");
+    let (status, _, r) = graph(
+        &f,
+        "POST",
+        "/v1.0/invitations",
+        Some(&admin),
+        Some(&reset("new@fabrikam.example")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(r["resetRedemption"], true);
+    assert_eq!(r["invitedUser"]["id"], id.as_str());
+    assert_eq!(r["status"], "PendingAcceptance");
+    let after = user(&f, &admin, &id).await;
+    assert_eq!(after["externalUserState"], "PendingAcceptance");
+    assert!(
+        !after["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["signInType"] == "federated"),
+        "the sign-in identity is cleared: {after}"
+    );
+    let (_, _, full) = graph(&f, "GET", &format!("/v1.0/users/{id}"), Some(&admin), None).await;
+    assert_eq!(full["userPrincipalName"], before_upn(&inv, &f));
+    let (_, _, groups) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/users/{id}/memberOf"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(
+        groups["value"].as_array().unwrap().len(),
+        1,
+        "groups kept: {groups}"
+    );
+    // the old session no longer signs in silently
+    let (status, headers, _) = b
+        .get(&authorize_uri(&f, &f.native_id, NATIVE_CB, "&prompt=none"))
+        .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(redirect_params(&headers)["error"], "login_required");
+    // the new link redeems with the new address
+    redeem_with_otp(
+        &f,
+        &mut outbox,
+        r["inviteRedeemUrl"].as_str().unwrap(),
+        "192.0.2.71",
+    )
+    .await;
+    let done = user(&f, &admin, &id).await;
+    assert_eq!(done["externalUserState"], "Accepted");
+    assert!(
+        done["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["issuer"] == "mail" && i["issuerAssignedId"] == "new@fabrikam.example"),
+        "{done}"
+    );
+}
+
+fn before_upn(inv: &Value, f: &Fixture) -> String {
+    let email = inv["invitedUserEmailAddress"].as_str().unwrap();
+    format!(
+        "{}#EXT#@{}",
+        email.replace('@', "_"),
+        f.tenant.initial_domain.as_str()
+    )
+}
+
 portico_store::backend_tests!(
+    reset_redemption_keeps_the_object_and_clears_the_sign_in,
     otp_guest_redeems_and_signs_in_again,
     replaced_links_and_send_throttling,
     member_of_another_tenant_redeems_at_home,

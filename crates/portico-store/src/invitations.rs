@@ -52,6 +52,36 @@ pub(crate) fn invitation_from_row(r: &impl RowExt) -> Result<Invitation, StoreEr
 
 macro_rules! invitation_store_impl {
     ($store:ty) => {
+        impl $store {
+            /// Revokes the user's open invitations and inserts `inv`.
+            async fn insert_invitation_rows(
+                tx: &mut sqlx::Transaction<'static, <$store as $crate::backend::HasDb>::Db>,
+                tenant: portico_domain::TenantId,
+                inv: &portico_domain::invitation::Invitation,
+            ) -> Result<(), $crate::StoreError> {
+                sqlx::query("UPDATE invitations SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND redeemed_at IS NULL")
+                    .bind(tenant.0)
+                    .bind(inv.user_id.0)
+                    .bind($crate::ts::Ts(inv.created_at))
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("INSERT INTO invitations (tenant_id, id, user_id, ticket_hash, invited_email, redirect_url, send_message, message_info, invited_by, created_at, redeemed_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL)")
+                    .bind(tenant.0)
+                    .bind(inv.id)
+                    .bind(inv.user_id.0)
+                    .bind(&inv.ticket_hash)
+                    .bind(&inv.invited_email)
+                    .bind(&inv.redirect_url)
+                    .bind(inv.send_message)
+                    .bind($crate::row::to_json(&inv.message_info)?)
+                    .bind(&inv.invited_by)
+                    .bind($crate::ts::Ts(inv.created_at))
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::invitations::InvitationStore for $store {
             async fn create_invitation(&self, tenant: portico_domain::TenantId, new_user: Option<&portico_domain::user::User>, sponsors: &[portico_domain::directory_object::ObjectRef], inv: &portico_domain::invitation::Invitation, mail: Option<&portico_domain::mail::OutboxMail>, audit: &[portico_domain::audit::AuditEvent]) -> Result<(), $crate::StoreError> {
@@ -79,25 +109,7 @@ macro_rules! invitation_store_impl {
                         return Err($crate::StoreError::NotFound("user"));
                     }
                 }
-                sqlx::query("UPDATE invitations SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND redeemed_at IS NULL")
-                    .bind(tenant.0)
-                    .bind(inv.user_id.0)
-                    .bind($crate::ts::Ts(inv.created_at))
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("INSERT INTO invitations (tenant_id, id, user_id, ticket_hash, invited_email, redirect_url, send_message, message_info, invited_by, created_at, redeemed_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL)")
-                    .bind(tenant.0)
-                    .bind(inv.id)
-                    .bind(inv.user_id.0)
-                    .bind(&inv.ticket_hash)
-                    .bind(&inv.invited_email)
-                    .bind(&inv.redirect_url)
-                    .bind(inv.send_message)
-                    .bind($crate::row::to_json(&inv.message_info)?)
-                    .bind(&inv.invited_by)
-                    .bind($crate::ts::Ts(inv.created_at))
-                    .execute(&mut *tx)
-                    .await?;
+                Self::insert_invitation_rows(&mut tx, tenant, inv).await?;
                 if let Some(m) = mail {
                     Self::insert_mail_row(&mut tx, tenant, m).await?;
                 }

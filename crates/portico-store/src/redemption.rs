@@ -51,6 +51,18 @@ pub trait RedemptionStore {
         user: &User,
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
+    /// Resets a guest's redemption: stores `user` (PendingAcceptance, external sign-in
+    /// identities cleared; object id, UPN, groups and apps untouched), revokes its open
+    /// invitations and records `invitation` with its mail and audit events — one transaction.
+    /// (The caller then ends the user's sessions.)
+    async fn reset_redemption(
+        &self,
+        tenant: TenantId,
+        user: &User,
+        invitation: &Invitation,
+        mail: Option<&OutboxMail>,
+        audit: &[AuditEvent],
+    ) -> Result<(), StoreError>;
     /// Records that `email` wants no more invitations (idempotent).
     async fn block_invitations(
         &self,
@@ -194,6 +206,33 @@ macro_rules! redemption_store_impl {
                 Self::delete_identity_keys(&mut tx, tenant, u.id).await?;
                 Self::insert_identity_keys(&mut tx, tenant, u).await?;
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn reset_redemption(&self, tenant: portico_domain::TenantId, u: &portico_domain::user::User, inv: &portico_domain::invitation::Invitation, mail: Option<&portico_domain::mail::OutboxMail>, audit: &[portico_domain::audit::AuditEvent]) -> Result<(), $crate::StoreError> {
+                let mut tx = self.write_tx().await?;
+                let n = sqlx::query("UPDATE users SET external_user_state = $3, external_user_state_changed_at = $4, identities = $5 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL")
+                    .bind(tenant.0)
+                    .bind(u.id.0)
+                    .bind(u.external_user_state.map(|s| s.as_str()))
+                    .bind($crate::ts::opt(u.external_user_state_change_date_time))
+                    .bind($crate::row::to_json(&u.identities)?)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err($crate::StoreError::NotFound("user"));
+                }
+                Self::delete_identity_keys(&mut tx, tenant, u.id).await?;
+                Self::insert_identity_keys(&mut tx, tenant, u).await?;
+                Self::insert_invitation_rows(&mut tx, tenant, inv).await?;
+                if let Some(m) = mail {
+                    Self::insert_mail_row(&mut tx, tenant, m).await?;
+                }
+                for a in audit {
+                    Self::insert_audit_row(&mut tx, tenant, a).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

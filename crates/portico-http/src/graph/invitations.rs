@@ -148,9 +148,10 @@ fn wire(base: &str, i: &Invited) -> Value {
         "invitedUserType": i.user.user_type.as_str(),
         "invitedUserEmailAddress": inv.invited_email,
         "sendInvitationMessage": inv.send_message,
-        "resetRedemption": false,
+        "resetRedemption": i.reset_redemption,
         "inviteRedirectUrl": inv.redirect_url,
-        "status": "PendingAcceptance",
+        // a redeemed guest invited again keeps its sign-in: Graph reports it completed
+        "status": if i.user.external_user_state == Some(portico_domain::user::ExternalUserState::Accepted) { "Completed" } else { "PendingAcceptance" },
         "invitedUserMessageInfo": {
             "messageLanguage": info.message_language,
             "customizedMessageBody": info.customized_message_body,
