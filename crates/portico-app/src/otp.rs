@@ -86,15 +86,26 @@ impl App {
             used_at: None,
         };
         let org = crate::redeem::org_name(tenant);
-        let rendered = portico_mail::OtpMail {
-            lang: portico_mail::pick_language(languages),
-            org_name: org.clone(),
-            code,
-            minutes_valid: u32::try_from(OTP_LIFETIME.whole_minutes()).unwrap_or(30),
-            brand_color: tenant.branding.accent_color.clone(),
-            logo_url: tenant.branding.logo_url.clone(),
+        let lang = portico_mail::pick_language(languages);
+        let minutes_valid = u32::try_from(OTP_LIFETIME.whole_minutes()).unwrap_or(30);
+        let rendered = match purpose {
+            OtpPurpose::SignIn => portico_mail::OtpMail {
+                lang,
+                org_name: org.clone(),
+                code,
+                minutes_valid,
+                brand_color: tenant.branding.accent_color.clone(),
+                logo_url: tenant.branding.logo_url.clone(),
+            }
+            .render(),
+            OtpPurpose::BlockInvitations => portico_mail::BlockConfirmMail {
+                lang,
+                org_name: org.clone(),
+                code,
+                minutes_valid,
+            }
+            .render(),
         }
-        .render()
         .map_err(|e| AppError::Internal(e.to_string()))?;
         let msg = portico_mail::Message {
             from: self.mail_from(&org),

@@ -73,6 +73,7 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             get(web::logout::logout_get).post(web::logout::logout_post),
         )
         .route("/redeem", get(web::redeem::redeem_get))
+        .route("/redeem/block", get(web::redeem::block_get))
         .route(
             "/redeem/{tenant}/{step}",
             axum::routing::post(web::redeem::redeem_post),

@@ -569,6 +569,64 @@ async fn reset_redemption_keeps_the_object_and_clears_the_sign_in(store: Arc<dyn
     );
 }
 
+async fn recipients_block_future_invitations(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let inviter = app_token(&f, &["User.Invite.All"]).await;
+    let mut outbox = Outbox::new();
+    invite(&f, &inviter, "noisy@fabrikam.example", true).await;
+    let mail = outbox.deliver(&f).await.pop().unwrap();
+    let start = mail
+        .text
+        .find("http://127.0.0.1/redeem/block?")
+        .expect("a block link");
+    let link: String = mail.text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+        .collect();
+    let link = link.replace("&amp;", "&");
+    let mut b = Browser::new(&f, "192.0.2.80");
+    // a forged link is refused
+    let (status, _, page) = b.get(&path_of(&link.replace("sig=", "sig=x"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    let (status, _, page) = b.get(&path_of(&link)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("stop receiving invitations"), "{page}");
+    let (_, _, page) = b.submit(&page, &[]).await;
+    let code = digits(&outbox.deliver(&f).await.pop().unwrap().text, 8).unwrap();
+    let (_, _, page) = b.submit(&page, &[("code", "12")]).await;
+    assert!(page.contains("Check the code"), "{page}");
+    let (status, _, page) = b.submit(&page, &[("code", &code)]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("will not send invitation emails"), "{page}");
+    // a later invitation creates no mail, and the audit log says why
+    let again = invite(&f, &inviter, "noisy@fabrikam.example", true).await;
+    assert!(again["inviteRedeemUrl"].is_string());
+    assert!(
+        outbox.deliver(&f).await.is_empty(),
+        "no mail to a blocked address"
+    );
+    let events = f
+        .state
+        .app
+        .store
+        .list_audit_events(f.tenant.id, 50, None)
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.activity_display_name == "Email not sent, user unsubscribed")
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.activity_display_name == "Block future invitations")
+    );
+    // others still get theirs
+    invite(&f, &inviter, "quiet@fabrikam.example", true).await;
+    assert_eq!(outbox.deliver(&f).await.len(), 1);
+}
+
 fn before_upn(inv: &Value, f: &Fixture) -> String {
     let email = inv["invitedUserEmailAddress"].as_str().unwrap();
     format!(
@@ -579,6 +637,7 @@ fn before_upn(inv: &Value, f: &Fixture) -> String {
 }
 
 portico_store::backend_tests!(
+    recipients_block_future_invitations,
     reset_redemption_keeps_the_object_and_clears_the_sign_in,
     otp_guest_redeems_and_signs_in_again,
     replaced_links_and_send_throttling,

@@ -38,6 +38,8 @@ pub mod conformance;
 #[cfg(feature = "testing")]
 pub mod conformance_query;
 #[cfg(feature = "testing")]
+pub mod conformance_redemption;
+#[cfg(feature = "testing")]
 pub mod conformance_sign_in;
 #[cfg(feature = "testing")]
 pub mod testing;

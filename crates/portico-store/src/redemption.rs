@@ -40,6 +40,12 @@ pub trait RedemptionStore {
         tenant: TenantId,
         ticket_hash: &str,
     ) -> Result<Invitation, StoreError>;
+    /// An invitation by id.
+    async fn get_invitation(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> Result<Invitation, StoreError>;
     /// Redeems: closes `invitation` (which must be open), or with `None` every open
     /// invitation of the user (just-in-time redemption), and stores `user` (Accepted, with
     /// its sign-in identities) — only if the stored user is still PendingAcceptance.
@@ -158,6 +164,16 @@ macro_rules! redemption_store_impl {
                 let row = sqlx::query("SELECT id, user_id, ticket_hash, invited_email, redirect_url, send_message, message_info, invited_by, created_at, redeemed_at, revoked_at FROM invitations WHERE ticket_hash = $2 AND tenant_id = $1")
                     .bind(tenant.0)
                     .bind(ticket_hash)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound("invitation"))?;
+                $crate::invitations::invitation_from_row(&row)
+            }
+
+            async fn get_invitation(&self, tenant: portico_domain::TenantId, id: uuid::Uuid) -> Result<portico_domain::invitation::Invitation, $crate::StoreError> {
+                let row = sqlx::query("SELECT id, user_id, ticket_hash, invited_email, redirect_url, send_message, message_info, invited_by, created_at, redeemed_at, revoked_at FROM invitations WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id)
                     .fetch_optional(&self.pool)
                     .await?
                     .ok_or($crate::StoreError::NotFound("invitation"))?;

@@ -11,6 +11,7 @@
 
 use portico_store::conformance::*;
 use portico_store::conformance_query::*;
+use portico_store::conformance_redemption::*;
 use portico_store::conformance_sign_in::*;
 
 portico_store::backend_tests!(
@@ -37,4 +38,6 @@ portico_store::backend_tests!(
     groups_filter_and_order,
     bulk_import_is_all_or_nothing,
     user_count_follows_every_change,
+    outbox_claims_lease_retry_and_deliver_once,
+    passcodes_are_single_use_and_superseded,
 );

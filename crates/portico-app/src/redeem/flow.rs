@@ -52,6 +52,9 @@ pub(crate) struct RedeemFlow {
     pub(crate) otp: Option<uuid::Uuid>,
     /// Set once the guest authenticated.
     pub(crate) proven: Option<Proven>,
+    /// The flow blocks future invitations instead of redeeming.
+    #[serde(default)]
+    pub(crate) block: bool,
 }
 
 fn context(tenant: TenantId) -> String {
@@ -81,6 +84,7 @@ impl App {
             method,
             otp: None,
             proven: None,
+            block: false,
         }
     }
 

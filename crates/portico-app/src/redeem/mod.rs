@@ -8,6 +8,7 @@
 //! As for sign-in, the redemption in progress travels sealed in the form (bound to the
 //! browser and the tenant, 15 minutes), so any replica continues it.
 
+mod block;
 mod flow;
 pub mod realm;
 mod steps;
@@ -53,6 +54,18 @@ pub enum RedeemPage {
         /// What went wrong last time.
         error: Option<String>,
     },
+    /// "Block future invitations from this organization?", before a code is sent.
+    BlockConfirm {
+        /// The address that would be blocked.
+        email: String,
+    },
+    /// Enter the code confirming the block.
+    BlockCode {
+        /// The address.
+        email: String,
+        /// What went wrong last time.
+        error: Option<String>,
+    },
     /// Review permissions: what the inviting organization will see.
     Consent {
         /// The guest's address.
@@ -88,6 +101,8 @@ pub enum RedeemNext {
     Redirect(String),
     /// A page explaining why this cannot go on.
     Error(String),
+    /// A notice that the request was done.
+    Done(String),
 }
 
 /// The outcome of one redemption step.

@@ -61,6 +61,13 @@ fn page(screen: &RedeemScreen, csrf: &str) -> Response {
             (p.title, p.step, p.email, p.home_org, p.error) =
                 ("Sign in", "password", username, home_org, error.as_deref());
         }
+        RedeemPage::BlockConfirm { email } => {
+            (p.title, p.step, p.email) = ("Block future invitations", "block-send-code", email);
+        }
+        RedeemPage::BlockCode { email, error } => {
+            (p.title, p.step, p.email, p.error) =
+                ("Enter code", "block-code", email, error.as_deref());
+        }
         RedeemPage::Consent {
             email,
             org_name,
@@ -118,6 +125,30 @@ pub async fn redeem_get(
     render(&state, tenant.as_ref(), &v, step)
 }
 
+/// `GET /redeem/block?tenant=…&invitation=…&sig=…` (the link in every invitation mail).
+pub async fn block_get(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    addr: ClientAddr,
+) -> Response {
+    let v = visit(&state, &headers, addr);
+    let params = match super::single_params(query.unwrap_or_default().as_bytes()) {
+        Ok(p) => p,
+        Err(m) => return invitation_error(StatusCode::BAD_REQUEST, None, &m, &v),
+    };
+    let get = |k: &str| params.get(k).map_or("", String::as_str);
+    let step = state
+        .app
+        .block_start(get("tenant"), get("invitation"), get("sig"), &v.browser)
+        .await;
+    let tenant = match get("tenant").parse::<TenantId>() {
+        Ok(id) => state.app.resolve_tenant(&id.to_string()).await.ok(),
+        Err(_) => None,
+    };
+    render(&state, tenant.as_ref(), &v, step)
+}
+
 /// `POST /redeem/{tenant}/{step}`
 pub async fn redeem_post(
     State(state): State<AppState>,
@@ -166,6 +197,11 @@ pub async fn redeem_post(
     let flow = field("flow");
     let step = match step.as_str() {
         "send-code" => app.redeem_send_code(&tenant, flow, &v.browser).await,
+        "block-send-code" => app.block_send_code(&tenant, flow, &v.browser).await,
+        "block-code" => {
+            app.block_code(&tenant, flow, field("code"), &v.browser)
+                .await
+        }
         "code" => {
             app.redeem_code(&tenant, flow, field("code"), &v.browser)
                 .await
@@ -262,6 +298,12 @@ fn render(
         }
         RedeemNext::Error(m) => {
             return invitation_error(StatusCode::BAD_REQUEST, tenant, m, v);
+        }
+        RedeemNext::Done(m) => {
+            let name = tenant.map_or("Portico", |t| {
+                t.branding.name.as_deref().unwrap_or(&t.display_name)
+            });
+            super::pages::message(StatusCode::OK, name, "Done", m, None)
         }
     };
     super::finish(&mut res, v);

@@ -1,0 +1,185 @@
+//! Conformance: the outbox (claims with leases, retries, results, purge) and one-time
+//! passcodes (single use, superseded by newer codes, bounded wrong tries).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use crate::Store;
+use crate::conformance::{now, tenant};
+use portico_domain::mail::{MailKind, OutboxMail};
+use portico_domain::otp::{OTP_LIFETIME, OTP_MAX_FAILURES, OtpCode, OtpPurpose};
+use std::sync::Arc;
+use time::Duration;
+
+pub async fn outbox_claims_lease_retry_and_deliver_once(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "outbox").await;
+    let other = tenant(store.as_ref(), "outbox2").await;
+    let start = now();
+    let a = OutboxMail::new(MailKind::Invitation, "sealed-a".into(), start);
+    let b = OutboxMail::new(
+        MailKind::Passcode,
+        "sealed-b".into(),
+        start + Duration::seconds(1),
+    );
+    store.enqueue_mail(t.id, &a).await.unwrap();
+    store.enqueue_mail(other.id, &b).await.unwrap();
+    assert_eq!(store.outbox_counts().await.unwrap().pending, 2);
+
+    // not due yet: nothing claimed
+    let early = store
+        .claim_mail(
+            start - Duration::seconds(1),
+            start + Duration::minutes(1),
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(early.is_empty());
+    // one claim takes both (every tenant), oldest first, counting an attempt
+    let at = start + Duration::seconds(2);
+    let claimed = store
+        .claim_mail(at, at + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert_eq!(claimed[0].1.id, a.id);
+    assert_eq!(claimed[0].0, t.id);
+    assert_eq!(claimed[0].1.attempts, 1);
+    assert_eq!(claimed[0].1.sealed, "sealed-a");
+    assert_eq!(claimed[1].1.kind, MailKind::Passcode);
+    // leased: another worker gets nothing until the lease runs out
+    assert!(
+        store
+            .claim_mail(at, at + Duration::minutes(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let after_lease = at + Duration::minutes(2);
+    let again = store
+        .claim_mail(after_lease, after_lease + Duration::minutes(1), 1)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1, "limit respected");
+    assert_eq!(
+        again[0].1.attempts, 2,
+        "a worker that died left the mail to another"
+    );
+    // a retry backs off; a delivery is final
+    store
+        .mail_retry(t.id, a.id, after_lease + Duration::minutes(5), "421 busy")
+        .await
+        .unwrap();
+    store.mail_sent(other.id, b.id, after_lease).await.unwrap();
+    let later = after_lease + Duration::minutes(3);
+    let c = store
+        .claim_mail(later, later + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert!(
+        c.is_empty(),
+        "backing off, and sent mail is never claimed: {c:?}"
+    );
+    let due = after_lease + Duration::minutes(6);
+    let c = store
+        .claim_mail(due, due + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(c.len(), 1);
+    store
+        .mail_failed(t.id, a.id, due, "550 no such user")
+        .await
+        .unwrap();
+    let counts = store.outbox_counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sent, counts.failed), (0, 1, 1));
+    // results of a mail already finished do not resurrect it
+    store.mail_retry(t.id, a.id, due, "late").await.unwrap();
+    assert!(
+        store
+            .claim_mail(due + Duration::hours(1), due + Duration::hours(2), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.purge_mail(due + Duration::seconds(1)).await.unwrap(),
+        2
+    );
+    assert_eq!(store.outbox_counts().await.unwrap(), Default::default());
+}
+
+fn code(purpose: OtpPurpose, subject: &str, hash: &str) -> OtpCode {
+    let t = now();
+    OtpCode {
+        id: uuid::Uuid::new_v4(),
+        purpose,
+        subject: subject.into(),
+        code_hash: hash.into(),
+        created_at: t,
+        expires_at: t + OTP_LIFETIME,
+        failed_attempts: 0,
+        used_at: None,
+    }
+}
+
+pub async fn passcodes_are_single_use_and_superseded(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "otp").await;
+    let mail = || OutboxMail::new(MailKind::Passcode, "x".into(), now());
+    let first = code(OtpPurpose::SignIn, "a@b.example", "h1");
+    store.issue_otp(t.id, &first, &mail()).await.unwrap();
+    assert_eq!(
+        store.outbox_counts().await.unwrap().pending,
+        1,
+        "the mail is queued with it"
+    );
+    let got = store.get_otp(t.id, first.id).await.unwrap();
+    assert_eq!(got, first);
+    // another purpose for the same address does not supersede
+    let block = code(OtpPurpose::BlockInvitations, "a@b.example", "h2");
+    store.issue_otp(t.id, &block, &mail()).await.unwrap();
+    assert!(
+        store
+            .get_otp(t.id, first.id)
+            .await
+            .unwrap()
+            .used_at
+            .is_none()
+    );
+    // a newer sign-in code does
+    let second = code(OtpPurpose::SignIn, "a@b.example", "h3");
+    store.issue_otp(t.id, &second, &mail()).await.unwrap();
+    assert!(
+        store
+            .get_otp(t.id, first.id)
+            .await
+            .unwrap()
+            .used_at
+            .is_some()
+    );
+    assert!(!store.use_otp(t.id, first.id, now()).await.unwrap());
+    // wrong tries count; at the limit the code is spent
+    for i in 1..=OTP_MAX_FAILURES {
+        assert_eq!(store.otp_failed(t.id, second.id).await.unwrap(), i);
+    }
+    assert!(!store.use_otp(t.id, second.id, now()).await.unwrap());
+    // single use; expiry
+    assert!(store.use_otp(t.id, block.id, now()).await.unwrap());
+    assert!(!store.use_otp(t.id, block.id, now()).await.unwrap());
+    let third = code(OtpPurpose::SignIn, "c@b.example", "h4");
+    store.issue_otp(t.id, &third, &mail()).await.unwrap();
+    assert!(
+        !store
+            .use_otp(t.id, third.id, now() + OTP_LIFETIME)
+            .await
+            .unwrap()
+    );
+    // another tenant sees nothing
+    let other = tenant(store.as_ref(), "otp2").await;
+    assert!(store.get_otp(other.id, third.id).await.is_err());
+    assert!(!store.use_otp(other.id, third.id, now()).await.unwrap());
+}
