@@ -16,6 +16,14 @@ pub const MAIL_LEASE: time::Duration = time::Duration::minutes(2);
 pub const MAX_MAIL_ATTEMPTS: u32 = 40;
 /// Mails claimed per round.
 pub const MAIL_BATCH: u32 = 100;
+/// Mails sent at once (separate SMTP conversations).
+pub const MAIL_CONCURRENCY: usize = 8;
+
+enum Outcome {
+    Sent,
+    Retried,
+    Failed,
+}
 
 /// What one delivery round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,8 +71,8 @@ impl App {
         format!("\"{name} via Portico\" <{}>", self.config.mail_from)
     }
 
-    /// Sends the mails that are due through `transport`; returns what happened. Safe to run
-    /// on several replicas at once (claims are leased).
+    /// Sends the mails that are due through `transport`, up to [`MAIL_CONCURRENCY`] at once;
+    /// returns what happened. Safe to run on several replicas at once (claims are leased).
     pub async fn deliver_mail(&self, transport: &Transport) -> Result<Delivery, AppError> {
         let now = self.clock.now();
         let claimed = self
@@ -72,50 +80,72 @@ impl App {
             .claim_mail(now, now + MAIL_LEASE, MAIL_BATCH)
             .await?;
         let mut done = Delivery::default();
-        for (tenant, row) in claimed {
-            let Some(msg) = self
-                .keys
-                .open(&row.sealed, &context(tenant, row.id))
-                .and_then(|raw| serde_json::from_slice::<Message>(&raw).ok())
-            else {
-                tracing::error!(tenant = %tenant, mail = %row.id, "outbox mail cannot be opened (master key changed?); giving up");
-                self.store
-                    .mail_failed(tenant, row.id, self.clock.now(), "cannot be opened")
-                    .await?;
-                done.failed += 1;
-                continue;
-            };
-            match transport.send(&msg, &row.id.to_string()).await {
-                Ok(()) => {
-                    self.store
-                        .mail_sent(tenant, row.id, self.clock.now())
-                        .await?;
-                    tracing::info!(tenant = %tenant, mail = %row.id, kind = row.kind.as_str(), attempts = row.attempts, "mail sent");
-                    done.sent += 1;
-                }
-                Err(SendError::Permanent(e)) => {
-                    tracing::warn!(tenant = %tenant, mail = %row.id, error = %e, "mail refused; giving up");
-                    self.store
-                        .mail_failed(tenant, row.id, self.clock.now(), &e)
-                        .await?;
-                    done.failed += 1;
-                }
-                Err(SendError::Transient(e)) if row.attempts >= MAX_MAIL_ATTEMPTS => {
-                    tracing::warn!(tenant = %tenant, mail = %row.id, error = %e, "mail failed too often; giving up");
-                    self.store
-                        .mail_failed(tenant, row.id, self.clock.now(), &e)
-                        .await?;
-                    done.failed += 1;
-                }
-                Err(SendError::Transient(e)) => {
-                    let next = self.clock.now() + backoff(row.attempts);
-                    tracing::info!(tenant = %tenant, mail = %row.id, error = %e, next = %next, "mail not sent yet; will retry");
-                    self.store.mail_retry(tenant, row.id, next, &e).await?;
-                    done.retried += 1;
+        let mut rows = claimed.into_iter();
+        loop {
+            let mut set = tokio::task::JoinSet::new();
+            for (tenant, row) in rows.by_ref().take(MAIL_CONCURRENCY) {
+                let (app, transport) = (self.clone(), transport.clone());
+                set.spawn(async move { app.deliver_one(&transport, tenant, row).await });
+            }
+            if set.is_empty() {
+                return Ok(done);
+            }
+            while let Some(joined) = set.join_next().await {
+                match joined.map_err(|e| AppError::Internal(e.to_string()))?? {
+                    Outcome::Sent => done.sent += 1,
+                    Outcome::Retried => done.retried += 1,
+                    Outcome::Failed => done.failed += 1,
                 }
             }
         }
-        Ok(done)
+    }
+
+    async fn deliver_one(
+        &self,
+        transport: &Transport,
+        tenant: TenantId,
+        row: OutboxMail,
+    ) -> Result<Outcome, AppError> {
+        let Some(msg) = self
+            .keys
+            .open(&row.sealed, &context(tenant, row.id))
+            .and_then(|raw| serde_json::from_slice::<Message>(&raw).ok())
+        else {
+            tracing::error!(tenant = %tenant, mail = %row.id, "outbox mail cannot be opened (master key changed?); giving up");
+            self.store
+                .mail_failed(tenant, row.id, self.clock.now(), "cannot be opened")
+                .await?;
+            return Ok(Outcome::Failed);
+        };
+        Ok(match transport.send(&msg, &row.id.to_string()).await {
+            Ok(()) => {
+                self.store
+                    .mail_sent(tenant, row.id, self.clock.now())
+                    .await?;
+                tracing::info!(tenant = %tenant, mail = %row.id, kind = row.kind.as_str(), attempts = row.attempts, "mail sent");
+                Outcome::Sent
+            }
+            Err(SendError::Permanent(e)) => {
+                tracing::warn!(tenant = %tenant, mail = %row.id, error = %e, "mail refused; giving up");
+                self.store
+                    .mail_failed(tenant, row.id, self.clock.now(), &e)
+                    .await?;
+                Outcome::Failed
+            }
+            Err(SendError::Transient(e)) if row.attempts >= MAX_MAIL_ATTEMPTS => {
+                tracing::warn!(tenant = %tenant, mail = %row.id, error = %e, "mail failed too often; giving up");
+                self.store
+                    .mail_failed(tenant, row.id, self.clock.now(), &e)
+                    .await?;
+                Outcome::Failed
+            }
+            Err(SendError::Transient(e)) => {
+                let next = self.clock.now() + backoff(row.attempts);
+                tracing::info!(tenant = %tenant, mail = %row.id, error = %e, next = %next, "mail not sent yet; will retry");
+                self.store.mail_retry(tenant, row.id, next, &e).await?;
+                Outcome::Retried
+            }
+        })
     }
 
     /// Deletes outbox rows sent or given up more than 7 days ago.

@@ -40,6 +40,7 @@ const ALL: &[&str] = &[
     "DelegatedPermissionGrant.ReadWrite.All",
     "Domain.ReadWrite.All",
     "Organization.ReadWrite.All",
+    "AuditLog.Read.All",
 ];
 
 /// The path with each parameter replaced by a real object of the fixture's tenant.
@@ -145,6 +146,14 @@ async fn every_operation_refuses_whoever_may_not_call_it(store: Arc<dyn Store>) 
     ids.insert("directory", user.clone());
     ids.insert("domains", domain);
     ids.insert("organization", f.tenant.id.to_string());
+    let events = f
+        .state
+        .app
+        .store
+        .list_audit_events(f.tenant.id, 1, None)
+        .await
+        .unwrap();
+    ids.insert("auditLogs", events[0].id.to_string());
 
     // an hour and a bit later, the admin's token has expired
     let mut later_state = f.state.clone();

@@ -169,6 +169,25 @@ async fn otp_guest_redeems_and_signs_in_again(store: Arc<dyn Store>) {
         "{u}"
     );
 
+    let events = f
+        .state
+        .app
+        .store
+        .list_audit_events(f.tenant.id, 50, None)
+        .await
+        .unwrap();
+    for activity in [
+        "Add user",
+        "Invite external user",
+        "Redeem external user invite",
+        "Update user",
+    ] {
+        assert!(
+            events.iter().any(|e| e.activity_display_name == activity),
+            "audit has {activity}"
+        );
+    }
+
     // The link is single use.
     let (status, _, page) = b.get(&path_of(&redeem_url)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -26,7 +26,9 @@ pub enum Action {
     ManageIdentityProviders,
     /// Manage security policies (conditional access, authentication methods).
     ManageSecurityPolicies,
-    /// Read audit logs.
+    /// Read audit logs (Graph's `auditLogs/directoryAudits` for signed-in users). Entra also
+    /// lets Reports Reader, Security Reader and Global Reader read them; Portico has none of
+    /// those roles yet.
     ReadAuditLogs,
 }
 

@@ -39,11 +39,14 @@ pub enum GraphAction {
     WritePermissionGrants,
     /// Invite external users (`POST /invitations`).
     InviteGuests,
+    /// Read the directory audit log (`auditLogs/directoryAudits`); a signed-in user also needs
+    /// a directory role that may read audit logs (`directory::Action::ReadAuditLogs`).
+    ReadAuditLogs,
 }
 
 impl GraphAction {
     /// Every action, for tables and tests.
-    pub const ALL: [GraphAction; 15] = [
+    pub const ALL: [GraphAction; 16] = [
         Self::ReadOwnProfile,
         Self::ReadUsers,
         Self::WriteUsers,
@@ -59,6 +62,7 @@ impl GraphAction {
         Self::WriteAppRoleAssignments,
         Self::WritePermissionGrants,
         Self::InviteGuests,
+        Self::ReadAuditLogs,
     ];
 }
 
@@ -287,6 +291,14 @@ const TABLE: &[Row] = &[
         ],
         false,
     ),
+    // Graph documents AuditLog.Read.All (with Directory.Read.All beside it); directory
+    // permissions alone never open the audit log.
+    (
+        GraphAction::ReadAuditLogs,
+        &["AuditLog.Read.All"],
+        &["AuditLog.Read.All"],
+        false,
+    ),
 ];
 
 /// The directory roles an app acts with for the changes its Graph application permissions
@@ -346,7 +358,7 @@ pub fn permissions(
 }
 
 /// The directory action a signed-in user must also be allowed (by a directory role) for a
-/// delegated change; `None` for reads.
+/// delegated change or a delegated read of the audit log; `None` for other reads.
 #[must_use]
 pub fn directory_action(action: GraphAction) -> Option<crate::directory::Action> {
     use crate::directory::Action as A;
@@ -359,6 +371,7 @@ pub fn directory_action(action: GraphAction) -> Option<crate::directory::Action>
         GraphAction::WriteDomains => Some(A::ManageDomains),
         GraphAction::WriteOrganization => Some(A::ManageBranding),
         GraphAction::InviteGuests => Some(A::InviteGuests),
+        GraphAction::ReadAuditLogs => Some(A::ReadAuditLogs),
         GraphAction::ReadOwnProfile
         | GraphAction::ReadUsers
         | GraphAction::ReadGroups
@@ -495,6 +508,44 @@ mod tests {
             },
             GraphAction::ReadOrganization
         ));
+    }
+
+    #[test]
+    fn audit_logs_need_audit_log_permissions() {
+        let audit = v(&["AuditLog.Read.All"]);
+        let directory = v(&["Directory.Read.All", "Directory.ReadWrite.All"]);
+        let a = GraphAction::ReadAuditLogs;
+        assert!(graph_allows(GraphCaller::App { roles: &audit }, a));
+        assert!(!graph_allows(GraphCaller::App { roles: &directory }, a));
+        assert!(graph_allows(
+            GraphCaller::User {
+                scopes: &audit,
+                member: true
+            },
+            a
+        ));
+        assert!(!graph_allows(
+            GraphCaller::User {
+                scopes: &audit,
+                member: false
+            },
+            a
+        ));
+        assert!(!graph_allows(
+            GraphCaller::User {
+                scopes: &v(&["Directory.AccessAsUser.All"]),
+                member: true
+            },
+            a
+        ));
+        assert_eq!(
+            directory_action(a),
+            Some(crate::directory::Action::ReadAuditLogs)
+        );
+        assert!(
+            app_equivalent_roles(&audit).is_empty(),
+            "reading the log is no directory role"
+        );
     }
 
     #[test]

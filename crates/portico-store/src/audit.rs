@@ -1,11 +1,15 @@
 //! The audit event store: every mutating store call writes its event in the same
-//! transaction; failures and reads that matter are recorded with `record_audit`.
+//! transaction; failures and reads that matter are recorded with `record_audit`. Graph's
+//! `auditLogs/directoryAudits` reads it with `query_audit_events` (a validated OData filter,
+//! newest first by default, keyset paging by time and id) and `get_audit_event`.
 
 use crate::StoreError;
 use crate::row::RowExt;
 use async_trait::async_trait;
 use portico_domain::audit::{AuditCategory, AuditEvent, AuditResult};
+use portico_domain::odata::{Cursor, ListQuery};
 use portico_domain::{AuditEventId, CorrelationId, TenantId};
+use time::OffsetDateTime;
 
 /// Audit storage.
 #[async_trait]
@@ -19,7 +23,57 @@ pub trait AuditStore: Send + Sync {
         top: u32,
         before: Option<AuditEventId>,
     ) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Events matching a validated `directoryAudit` query, by `activityDateTime` (newest first
+    /// unless `$orderby` says ascending) then id; `after` continues a previous page. Returns
+    /// at most `limit` events and the cursor of the next page, if there is one.
+    async fn query_audit_events(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+        after: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<(Vec<AuditEvent>, Option<Cursor>), StoreError>;
+    /// One event. NotFound("audit event").
+    async fn get_audit_event(
+        &self,
+        tenant: TenantId,
+        id: AuditEventId,
+    ) -> Result<AuditEvent, StoreError>;
 }
+
+/// Whether a query reads newest first (the default; `$orderby=activityDateTime desc`).
+pub(crate) fn newest_first(query: &ListQuery) -> Result<bool, StoreError> {
+    match &query.order_by {
+        None => Ok(true),
+        Some(o) if o.field == "activityDateTime" => Ok(o.descending),
+        Some(o) => Err(StoreError::corrupt(format!(
+            "no audit ordering by {}",
+            o.field
+        ))),
+    }
+}
+
+/// The cursor after `e`: its time (nanoseconds since the epoch) and id.
+pub(crate) fn cursor_after(e: &AuditEvent) -> Cursor {
+    Cursor {
+        key: Some(e.activity_date_time.unix_timestamp_nanos().to_string()),
+        id: e.id.0,
+    }
+}
+
+/// The position a cursor made by [`cursor_after`] holds (cursors are sealed by the caller, so
+/// a malformed one is a bug, not input).
+pub(crate) fn cursor_position(c: &Cursor) -> Result<(OffsetDateTime, uuid::Uuid), StoreError> {
+    c.key
+        .as_deref()
+        .and_then(|k| k.parse::<i128>().ok())
+        .and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+        .map(|t| (t, c.id))
+        .ok_or_else(|| StoreError::corrupt("audit cursor"))
+}
+
+/// The columns an event is read from.
+pub(crate) const AUDIT_COLUMNS: &str = "id, activity_at, category, activity_display_name, operation_type, result, result_reason, initiated_by, target_resources, correlation_id, logged_by_service";
 
 pub(crate) fn audit_from_row(r: &impl RowExt) -> Result<AuditEvent, StoreError> {
     let category = r.text("category")?;
@@ -86,6 +140,37 @@ macro_rules! audit_store_impl {
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter().map($crate::audit::audit_from_row).collect()
+            }
+
+            async fn query_audit_events(&self, tenant: portico_domain::TenantId, query: &portico_domain::odata::ListQuery, after: Option<&portico_domain::odata::Cursor>, limit: u32) -> Result<(Vec<portico_domain::audit::AuditEvent>, Option<portico_domain::odata::Cursor>), $crate::StoreError> {
+                let limit = limit.clamp(1, portico_domain::paging::MAX_PAGE_SIZE);
+                let mut sql = $crate::query_sql::Sql::new(Self::BACKEND, tenant.0, $crate::query_sql::audit_column);
+                sql.conditions(query)?;
+                let after = after.map($crate::audit::cursor_position).transpose()?;
+                sql.page_by_time("activity_at", $crate::audit::newest_first(query)?, after, limit);
+                let text = format!("SELECT {} FROM audit_events WHERE tenant_id = $1{}", $crate::audit::AUDIT_COLUMNS, sql.text);
+                let rows = $crate::query_sql::bind_all!(sqlx::query(sqlx::AssertSqlSafe(text)), &sql.binds)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut items = rows.iter().map($crate::audit::audit_from_row).collect::<Result<Vec<_>, _>>()?;
+                let next = if items.len() > limit as usize {
+                    items.truncate(limit as usize);
+                    items.last().map($crate::audit::cursor_after)
+                } else {
+                    None
+                };
+                Ok((items, next))
+            }
+
+            async fn get_audit_event(&self, tenant: portico_domain::TenantId, id: portico_domain::AuditEventId) -> Result<portico_domain::audit::AuditEvent, $crate::StoreError> {
+                let text = format!("SELECT {} FROM audit_events WHERE tenant_id = $1 AND id = $2", $crate::audit::AUDIT_COLUMNS);
+                let row = sqlx::query(sqlx::AssertSqlSafe(text))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound("audit event"))?;
+                $crate::audit::audit_from_row(&row)
             }
         }
     };

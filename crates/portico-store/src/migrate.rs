@@ -64,6 +64,11 @@ const SQLITE: &[Embedded] = &[
         "redemption",
         include_str!("../migrations/sqlite/0011_redemption.sql"),
     ),
+    (
+        12,
+        "audit index",
+        include_str!("../migrations/sqlite/0012_audit_index.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -120,6 +125,11 @@ const POSTGRES: &[Embedded] = &[
         11,
         "redemption",
         include_str!("../migrations/postgres/0011_redemption.sql"),
+    ),
+    (
+        12,
+        "audit index",
+        include_str!("../migrations/postgres/0012_audit_index.sql"),
     ),
 ];
 

@@ -31,6 +31,19 @@ pub(crate) enum Col {
     JsonList(&'static str),
     /// `identities`, through the `user_identities` lookup table.
     Identities,
+    /// A value inside a JSON object in a text column (`initiated_by`), present only when the
+    /// object's `kind` is `kind`; compared as text, case-insensitively.
+    Json {
+        /// The column.
+        column: &'static str,
+        /// The object's `kind` tag the value belongs to.
+        kind: &'static str,
+        /// The key of the value.
+        key: &'static str,
+    },
+    /// A JSON array of objects in a text column (`target_resources`), whose keys are Graph's
+    /// property names; tested with `any()`.
+    JsonObjects(&'static str),
 }
 
 /// The store's column for each filterable user property.
@@ -106,6 +119,34 @@ pub(crate) fn permission_grant_column(field: &str) -> Option<Col> {
         "resourceId" => Col::Plain("resource_id"),
         "principalId" => Col::Plain("principal_id"),
         "consentType" => Col::Plain("consent_type"),
+        _ => return None,
+    })
+}
+
+/// The store's column for each filterable `directoryAudit` property. `initiated_by` holds
+/// `portico_domain::audit::Initiator` as serde writes it (`kind` tag, snake_case keys);
+/// `target_resources` holds `TargetResource`s (camelCase keys, as Graph names them).
+pub(crate) fn audit_column(field: &str) -> Option<Col> {
+    let initiator = |kind, key| Col::Json {
+        column: "initiated_by",
+        kind,
+        key,
+    };
+    Some(match field {
+        "id" => Col::Plain("id"),
+        "activityDisplayName" => Col::Text("activity_display_name"),
+        "activityDateTime" => Col::Plain("activity_at"),
+        "category" => Col::Text("category"),
+        "result" => Col::Plain("result"),
+        "correlationId" => Col::Plain("correlation_id"),
+        "loggedByService" => Col::Text("logged_by_service"),
+        "operationType" => Col::Text("operation_type"),
+        "initiatedBy/user/id" => initiator("user", "id"),
+        "initiatedBy/user/userPrincipalName" => initiator("user", "user_principal_name"),
+        "initiatedBy/app/appId" => initiator("app", "app_id"),
+        "initiatedBy/app/servicePrincipalId" => initiator("app", "service_principal_id"),
+        "initiatedBy/app/displayName" => initiator("app", "display_name"),
+        "targetResources" => Col::JsonObjects("target_resources"),
         _ => return None,
     })
 }
@@ -190,6 +231,54 @@ impl Sql {
         }
     }
 
+    /// The text at `key` of the JSON object held in `expr` (`key` is a constant of the code,
+    /// never input).
+    fn json_text(&self, expr: &str, key: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("json_extract({expr}, '$.{key}')"),
+            Backend::Postgres => format!("({expr}::json ->> '{key}')"),
+        }
+    }
+
+    /// The elements of a JSON array of objects, as rows of a column `v`.
+    fn json_objects(&self, col: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("SELECT value AS v FROM json_each({col})"),
+            Backend::Postgres => format!("SELECT v FROM json_array_elements({col}::json) AS e(v)"),
+        }
+    }
+
+    /// `value` inside a tagged JSON object: the tag must match, then the test.
+    fn json_test(
+        &mut self,
+        field: &str,
+        (column, kind, key): (&str, &str, &str),
+        test: &Filter,
+    ) -> Result<String, crate::StoreError> {
+        let tag = self.json_text(column, "kind");
+        let tag_value = self.param(Bind::Text(kind.to_owned()));
+        let expr = self.json_text(column, key);
+        let cond = match test {
+            Filter::Compare {
+                op: CmpOp::Eq,
+                value,
+                ..
+            } => {
+                let text = match value {
+                    Value::Text(s) => s.clone(),
+                    Value::Guid(g) => g.to_string(),
+                    _ => return Err(unmapped(field)),
+                };
+                let lhs = self.ci(&expr);
+                let rhs = self.lowered_param(&text);
+                format!("{lhs} = {rhs}")
+            }
+            Filter::StartsWith { prefix, .. } => self.prefix(&expr, prefix),
+            _ => return Err(unmapped(field)),
+        };
+        Ok(format!("({tag} = {tag_value} AND {cond})"))
+    }
+
     /// Appends the `WHERE` conditions of a filter (after `AND`).
     pub(crate) fn filter(
         &mut self,
@@ -219,7 +308,12 @@ impl Sql {
                 let col = self.column(field)?;
                 let name = match col {
                     Col::Text(c) | Col::Plain(c) => c,
-                    Col::JsonList(_) | Col::Identities => return Err(unmapped(field)),
+                    Col::Json { column, kind, key } => {
+                        return Ok(leaf(self.json_test(field, (column, kind, key), f)?));
+                    }
+                    Col::JsonList(_) | Col::Identities | Col::JsonObjects(_) => {
+                        return Err(unmapped(field));
+                    }
                 };
                 let text = matches!(col, Col::Text(_));
                 match (op, value) {
@@ -251,7 +345,9 @@ impl Sql {
                 let (name, text) = match col {
                     Col::Text(c) => (c, true),
                     Col::Plain(c) => (c, false),
-                    Col::JsonList(_) | Col::Identities => return Err(unmapped(field)),
+                    Col::JsonList(_) | Col::Identities | Col::Json { .. } | Col::JsonObjects(_) => {
+                        return Err(unmapped(field));
+                    }
                 };
                 let lhs = if text { self.ci(name) } else { name.to_owned() };
                 let items: Vec<String> = values.iter().map(|v| self.cmp_rhs(text, v)).collect();
@@ -259,6 +355,9 @@ impl Sql {
             }
             Filter::StartsWith { field, prefix } => match self.column(field)? {
                 Col::Text(c) => leaf(self.prefix(c, prefix)),
+                Col::Json { column, kind, key } => {
+                    leaf(self.json_test(field, (column, kind, key), f)?)
+                }
                 _ => return Err(unmapped(field)),
             },
             Filter::EndsWith { field, suffix } => match self.column(field)? {
@@ -275,6 +374,29 @@ impl Sql {
                             format!("{lhs} = {rhs}")
                         }
                         AnyOp::StartsWith => self.prefix("x.v", value),
+                    };
+                    leaf(format!(
+                        "EXISTS (SELECT 1 FROM ({elements}) AS x WHERE {test})"
+                    ))
+                }
+                _ => return Err(unmapped(field)),
+            },
+            Filter::AnyObject {
+                field,
+                property,
+                op,
+                value,
+            } => match self.column(field)? {
+                Col::JsonObjects(c) => {
+                    let elements = self.json_objects(c);
+                    let expr = self.json_text("x.v", property);
+                    let test = match op {
+                        AnyOp::Eq => {
+                            let lhs = self.ci(&expr);
+                            let rhs = self.lowered_param(value);
+                            format!("{lhs} = {rhs}")
+                        }
+                        AnyOp::StartsWith => self.prefix(&expr, value),
                     };
                     leaf(format!(
                         "EXISTS (SELECT 1 FROM ({elements}) AS x WHERE {test})"
@@ -398,6 +520,35 @@ impl Sql {
     }
 }
 
+impl Sql {
+    /// Keyset continuation, `ORDER BY` and `LIMIT` for a log read by time: by `column` (a
+    /// timestamp) then id, newest first when `descending`; `after` is the last item of the
+    /// previous page. Fetches one more than the page, to know if another follows.
+    pub(crate) fn page_by_time(
+        &mut self,
+        column: &'static str,
+        descending: bool,
+        after: Option<(OffsetDateTime, Uuid)>,
+        limit: u32,
+    ) {
+        let (cmp, dir) = if descending {
+            ("<", " DESC")
+        } else {
+            (">", "")
+        };
+        if let Some((at, id)) = after {
+            let at = self.param(Bind::Ts(at));
+            let id = self.param(Bind::Uuid(id));
+            self.text.push_str(&format!(
+                " AND ({column} {cmp} {at} OR ({column} = {at} AND id {cmp} {id}))"
+            ));
+        }
+        let n = self.param(Bind::Int(i64::from(limit) + 1));
+        self.text
+            .push_str(&format!(" ORDER BY {column}{dir}, id{dir} LIMIT {n}"));
+    }
+}
+
 /// Escapes `%`, `_` and `\` for `LIKE ... ESCAPE '\'`.
 pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -505,11 +656,73 @@ mod tests {
         for f in portico_domain::odata::schema::PERMISSION_GRANTS.fields {
             assert!(permission_grant_column(f.name).is_some(), "{}", f.name);
         }
+        for f in portico_domain::odata::schema::DIRECTORY_AUDITS.fields {
+            assert!(audit_column(f.name).is_some(), "{}", f.name);
+        }
     }
 
     #[test]
     fn not_wraps_leaves() {
         let (text, _) = sql(Backend::Sqlite, "not(startswith(mail,'a'))");
         assert!(text.contains("IS TRUE"), "{text}");
+    }
+
+    /// The JSON keys `audit_column` reads are the ones serde writes for the initiator.
+    #[test]
+    fn audit_json_keys_match_the_stored_initiator() {
+        use portico_domain::audit::Initiator;
+        let user = serde_json::to_value(Initiator::User {
+            id: Uuid::nil(),
+            user_principal_name: "a@b".into(),
+        })
+        .unwrap();
+        let app = serde_json::to_value(Initiator::App {
+            app_id: Uuid::nil(),
+            service_principal_id: Uuid::nil(),
+            display_name: "x".into(),
+        })
+        .unwrap();
+        for f in portico_domain::odata::schema::DIRECTORY_AUDITS.fields {
+            if let Some(Col::Json { kind, key, .. }) = audit_column(f.name) {
+                let v = if kind == "user" { &user } else { &app };
+                assert_eq!(v["kind"], kind, "{}", f.name);
+                assert!(v.get(key).is_some(), "{}: {v}", f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn audit_filters_are_parameterized() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let mut s = Sql::new(backend, Uuid::nil(), audit_column);
+            let q = ListQuery {
+                filter: Some(
+                    filter(
+                        &portico_domain::odata::schema::DIRECTORY_AUDITS,
+                        "initiatedBy/user/id eq '6f2c1a5e-8f51-4b9b-9d6a-2f1f0e1d2c3b' and targetResources/any(t: t/id eq 'x'' OR 1=1') and not(startswith(activityDisplayName, 'Add'))",
+                    )
+                    .unwrap(),
+                ),
+                ..ListQuery::default()
+            };
+            s.conditions(&q).unwrap();
+            s.page_by_time(
+                "activity_at",
+                true,
+                Some((OffsetDateTime::UNIX_EPOCH, Uuid::nil())),
+                10,
+            );
+            assert!(
+                !s.text.contains("OR 1=1") && !s.text.contains("6f2c"),
+                "{}",
+                s.text
+            );
+            assert!(
+                s.text
+                    .ends_with("ORDER BY activity_at DESC, id DESC LIMIT $9"),
+                "{}",
+                s.text
+            );
+        }
     }
 }

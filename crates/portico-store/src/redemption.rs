@@ -55,7 +55,7 @@ pub trait RedemptionStore {
         tenant: TenantId,
         invitation: Option<uuid::Uuid>,
         user: &User,
-        audit: &AuditEvent,
+        audit: &[AuditEvent],
     ) -> Result<(), StoreError>;
     /// Resets a guest's redemption: stores `user` (PendingAcceptance, external sign-in
     /// identities cleared; object id, UPN, groups and apps untouched), revokes its open
@@ -180,10 +180,10 @@ macro_rules! redemption_store_impl {
                 $crate::invitations::invitation_from_row(&row)
             }
 
-            async fn redeem_invitation(&self, tenant: portico_domain::TenantId, invitation: Option<uuid::Uuid>, u: &portico_domain::user::User, audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
+            async fn redeem_invitation(&self, tenant: portico_domain::TenantId, invitation: Option<uuid::Uuid>, u: &portico_domain::user::User, audit: &[portico_domain::audit::AuditEvent]) -> Result<(), $crate::StoreError> {
                 let closed = || $crate::StoreError::Conflict { constraint: $crate::constraint::INVITATION_CLOSED.into() };
                 let mut tx = self.write_tx().await?;
-                let at = $crate::ts::Ts(u.external_user_state_change_date_time.unwrap_or(audit.activity_date_time));
+                let at = $crate::ts::Ts(u.external_user_state_change_date_time.or_else(|| audit.first().map(|a| a.activity_date_time)).unwrap_or(time::OffsetDateTime::UNIX_EPOCH));
                 match invitation {
                     Some(id) => {
                         let n = sqlx::query("UPDATE invitations SET redeemed_at = $4 WHERE tenant_id = $1 AND id = $2 AND user_id = $3 AND redeemed_at IS NULL AND revoked_at IS NULL")
@@ -221,7 +221,9 @@ macro_rules! redemption_store_impl {
                 }
                 Self::delete_identity_keys(&mut tx, tenant, u.id).await?;
                 Self::insert_identity_keys(&mut tx, tenant, u).await?;
-                Self::insert_audit_row(&mut tx, tenant, audit).await?;
+                for a in audit {
+                    Self::insert_audit_row(&mut tx, tenant, a).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

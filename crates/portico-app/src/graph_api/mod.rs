@@ -4,6 +4,7 @@
 
 mod app_grants;
 mod applications;
+mod audit_logs;
 mod domains;
 mod groups;
 mod invitations;

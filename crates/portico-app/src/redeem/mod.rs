@@ -30,6 +30,18 @@ pub fn org_name(tenant: &Tenant) -> String {
         .unwrap_or_else(|| tenant.display_name.clone())
 }
 
+/// The "Update user" event Entra logs beside "Redeem external user invite" (the guest's state
+/// and identities changed).
+#[must_use]
+pub fn update_user_event(
+    redeem: &portico_domain::audit::AuditEvent,
+) -> portico_domain::audit::AuditEvent {
+    let mut e = redeem.clone();
+    e.id = portico_domain::AuditEventId::new();
+    e.activity_display_name = "Update user".into();
+    e
+}
+
 /// A redemption page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RedeemPage {

@@ -2,7 +2,7 @@
 
 use super::flow::{Method, Proven, RESTART, RedeemFlow};
 use super::realm::{GuestRealm, home_identity, mail_identity};
-use super::{RedeemNext, RedeemPage, RedeemScreen, RedeemStep, org_name};
+use super::{RedeemNext, RedeemPage, RedeemScreen, RedeemStep, org_name, update_user_event};
 use crate::otp::{Checked, Sent};
 use crate::signin::Browser;
 use crate::{Actor, App, AppError, Context};
@@ -459,7 +459,12 @@ impl App {
             );
         match self
             .store
-            .redeem_invitation(tenant.id, Some(flow.invitation), &redeemed, &audit)
+            .redeem_invitation(
+                tenant.id,
+                Some(flow.invitation),
+                &redeemed,
+                &[update_user_event(&audit), audit],
+            )
             .await
         {
             Ok(()) => {}

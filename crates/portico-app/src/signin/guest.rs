@@ -445,7 +445,12 @@ impl App {
         );
         match self
             .store
-            .redeem_invitation(tenant.id, None, &redeemed, &audit)
+            .redeem_invitation(
+                tenant.id,
+                None,
+                &redeemed,
+                &[crate::redeem::update_user_event(&audit), audit],
+            )
             .await
         {
             Ok(()) => {}

@@ -83,6 +83,18 @@ pub enum Filter {
         /// Value.
         value: String,
     },
+    /// `collection/any(x: x/property eq 'v')` or `startswith(x/property, 'v')` on a collection
+    /// of objects (`targetResources`), case-insensitive.
+    AnyObject {
+        /// Collection property.
+        field: &'static str,
+        /// The element's property (canonical name).
+        property: &'static str,
+        /// Test.
+        op: AnyOp,
+        /// Value.
+        value: String,
+    },
     /// `identities/any(i: i/issuer eq '…' and i/issuerAssignedId eq '…')`.
     Identity {
         /// Required, case-insensitive.
@@ -281,6 +293,9 @@ fn check(resource: &Resource, e: &Expr) -> Result<Filter, QueryError> {
             match f.ty {
                 FieldType::TextList => any_text(resource, f, var, body)?,
                 FieldType::Identities => identity(var, body)?,
+                FieldType::Objects(type_name, props) => {
+                    any_object(resource, f, type_name, props, var, body)?
+                }
                 _ => return Err(not_allowed(resource, f, "any")),
             }
         }
@@ -323,6 +338,90 @@ fn any_text(
         field: f.name,
         op,
         value: text_arg(f, lit)?,
+    })
+}
+
+fn any_object(
+    resource: &Resource,
+    f: &schema::Field,
+    type_name: &str,
+    props: &'static [schema::Field],
+    var: &str,
+    body: &Expr,
+) -> Result<Filter, QueryError> {
+    let forms = || {
+        let mut out = Vec::new();
+        for p in props {
+            if p.ops.has(Ops::EQ) {
+                out.push(format!(
+                    "{0}/any({var}:{var}/{1} eq 'value')",
+                    f.name, p.name
+                ));
+            }
+            if p.ops.has(Ops::STARTS) {
+                out.push(format!(
+                    "{0}/any({var}:startswith({var}/{1}, 'value'))",
+                    f.name, p.name
+                ));
+            }
+        }
+        out.join(", ")
+    };
+    let (path, op, lit) = match body {
+        Expr::Compare(p, CmpOp::Eq, lit) => (p, AnyOp::Eq, lit),
+        Expr::Call(name, p, lit) if name == "startswith" => (p, AnyOp::StartsWith, lit),
+        _ => {
+            return Err(QueryError::unsupported(format!(
+                "On '{}' of resource '{}' only these filters are supported: {}.",
+                f.name,
+                resource.type_name,
+                forms()
+            )));
+        }
+    };
+    let name = match path.segments.as_slice() {
+        [v, name] if v == var => name,
+        _ => {
+            return Err(QueryError::bad(format!(
+                "Inside '{}/any({var}: ...)' name the element's properties as '{var}/<property>' (position {}).",
+                f.name, path.at
+            )));
+        }
+    };
+    let Some(prop) = props.iter().find(|p| p.name.eq_ignore_ascii_case(name)) else {
+        return Err(QueryError::unsupported(format!(
+            "Unsupported or invalid query filter clause specified for property '{}/{name}' of resource '{}' ('microsoft.graph.{type_name}'); supported: {}.",
+            f.name,
+            resource.type_name,
+            forms()
+        )));
+    };
+    let needed = match op {
+        AnyOp::Eq => Ops::EQ,
+        AnyOp::StartsWith => Ops::STARTS,
+    };
+    if !prop.ops.has(needed) {
+        return Err(QueryError::unsupported(format!(
+            "Unsupported filter operator '{}' for property '{}/{}' of resource '{}'; supported: {}.",
+            match op {
+                AnyOp::Eq => "eq",
+                AnyOp::StartsWith => "startswith",
+            },
+            f.name,
+            prop.name,
+            resource.type_name,
+            forms()
+        )));
+    }
+    let value = match lit {
+        Literal::Guid(g) => g.to_string(),
+        other => text_arg(prop, other)?,
+    };
+    Ok(Filter::AnyObject {
+        field: f.name,
+        property: prop.name,
+        op,
+        value,
     })
 }
 

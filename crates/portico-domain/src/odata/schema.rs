@@ -19,6 +19,9 @@ pub enum FieldType {
     TextList,
     /// `identities`, filtered with `any()` on issuer and issuerAssignedId.
     Identities,
+    /// A collection of objects of the named Graph type (`targetResources`), filtered with
+    /// `any()` on one of the listed properties (each with its own operators).
+    Objects(&'static str, &'static [Field]),
 }
 
 impl FieldType {
@@ -31,7 +34,7 @@ impl FieldType {
             Self::Guid => "a GUID",
             Self::DateTime => "a date-time like 2026-01-31T00:00:00Z",
             Self::Enum(_) => "one of its values in quotes",
-            Self::TextList | Self::Identities => "a collection: use any()",
+            Self::TextList | Self::Identities | Self::Objects(..) => "a collection: use any()",
         }
     }
 }
@@ -77,7 +80,7 @@ const ANY_EQ: Ops = Ops::EQ;
 const ANY_TEXT: Ops = Ops::EQ.with(Ops::STARTS);
 
 /// One filterable property.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     /// Graph's property name.
     pub name: &'static str,
@@ -338,5 +341,79 @@ pub static PERMISSION_GRANTS: Resource = Resource {
         "scope",
     ],
     order_by: &[],
+    search: &[],
+};
+
+/// `operationResult` values (`directoryAudit.result`).
+pub const OPERATION_RESULTS: &[&str] = &["success", "failure", "timeout", "unknownFutureValue"];
+
+/// What `targetResources/any()` may test on a `targetResource`.
+const TARGET_RESOURCE: &[Field] = &[
+    f("id", FieldType::Text, Ops::EQ, false),
+    f("displayName", FieldType::Text, ANY_TEXT, false),
+    f("userPrincipalName", FieldType::Text, ANY_TEXT, false),
+];
+
+/// `microsoft.graph.directoryAudit` (`auditLogs/directoryAudits`): Graph's documented filters
+/// (`eq`, `ge`, `le`, `startswith`; `gt` and `lt` too) on what Portico records. The initiator's
+/// display name is not recorded for users, so `initiatedBy/user/displayName` is refused.
+pub static DIRECTORY_AUDITS: Resource = Resource {
+    type_name: "directoryAudit",
+    fields: &[
+        f("id", FieldType::Guid, Ops::EQ, false),
+        f("activityDisplayName", FieldType::Text, ANY_TEXT, false),
+        f(
+            "activityDateTime",
+            FieldType::DateTime,
+            Ops::EQ.with(Ops::RANGE),
+            false,
+        ),
+        f("category", FieldType::Text, Ops::EQ, false),
+        f("result", FieldType::Enum(OPERATION_RESULTS), Ops::EQ, false),
+        f("correlationId", FieldType::Guid, Ops::EQ, false),
+        f("loggedByService", FieldType::Text, Ops::EQ, false),
+        f("operationType", FieldType::Text, Ops::EQ, false),
+        f("initiatedBy/user/id", FieldType::Guid, Ops::EQ, false),
+        f(
+            "initiatedBy/user/userPrincipalName",
+            FieldType::Text,
+            ANY_TEXT,
+            false,
+        ),
+        f("initiatedBy/app/appId", FieldType::Guid, Ops::EQ, false),
+        f(
+            "initiatedBy/app/servicePrincipalId",
+            FieldType::Guid,
+            Ops::EQ,
+            false,
+        ),
+        f(
+            "initiatedBy/app/displayName",
+            FieldType::Text,
+            Ops::EQ,
+            false,
+        ),
+        f(
+            "targetResources",
+            FieldType::Objects("targetResource", TARGET_RESOURCE),
+            ANY_TEXT,
+            false,
+        ),
+    ],
+    properties: &[
+        "id",
+        "category",
+        "correlationId",
+        "result",
+        "resultReason",
+        "activityDisplayName",
+        "activityDateTime",
+        "loggedByService",
+        "operationType",
+        "initiatedBy",
+        "targetResources",
+        "additionalDetails",
+    ],
+    order_by: &["activityDateTime"],
     search: &[],
 };

@@ -1,6 +1,6 @@
 //! Validation of filters, orderings and searches against the user and group schemas.
 
-use super::schema::{GROUPS, USERS};
+use super::schema::{DIRECTORY_AUDITS, GROUPS, USERS};
 use super::*;
 
 fn ok(s: &str) -> Filter {
@@ -144,4 +144,84 @@ fn groups_schema() {
         .is_ok()
     );
     assert!(filter(&GROUPS, "userType eq 'Guest'").is_err());
+}
+
+#[test]
+fn directory_audits_schema() {
+    let a = |s: &str| filter(&DIRECTORY_AUDITS, s);
+    for ok in [
+        "activityDisplayName eq 'Add user'",
+        "startswith(activityDisplayName, 'Add')",
+        "activityDateTime ge 2026-01-01T00:00:00Z and activityDateTime lt 2026-02-01T00:00:00Z",
+        "activityDateTime gt 2026-01-01T00:00:00Z and activityDateTime le 2026-02-01T00:00:00Z",
+        "category eq 'UserManagement' and result eq 'success'",
+        "correlationId eq 6f2c1a5e-8f51-4b9b-9d6a-2f1f0e1d2c3b",
+        "loggedByService eq 'Core Directory'",
+        "initiatedBy/user/id eq '6f2c1a5e-8f51-4b9b-9d6a-2f1f0e1d2c3b'",
+        "startswith(initiatedBy/user/userPrincipalName, 'admin')",
+        "initiatedBy/app/appId eq '6f2c1a5e-8f51-4b9b-9d6a-2f1f0e1d2c3b'",
+        "targetResources/any(t: startswith(t/displayName, 'Ann'))",
+    ] {
+        assert!(a(ok).is_ok(), "{ok}: {:?}", a(ok));
+    }
+    assert_eq!(
+        a("targetResources/any(t: t/ID eq 6f2c1a5e-8f51-4b9b-9d6a-2f1f0e1d2c3b)").unwrap(),
+        Filter::AnyObject {
+            field: "targetResources",
+            property: "id",
+            op: AnyOp::Eq,
+            value: "6f2c1a5e-8f51-4b9b-9d6a-2f1f0e1d2c3b".into()
+        }
+    );
+    assert_eq!(
+        a("result eq 'FAILURE'").unwrap(),
+        Filter::Compare {
+            field: "result",
+            op: CmpOp::Eq,
+            value: Value::Text("failure".into())
+        }
+    );
+    // refused, naming the property
+    for (bad, unsupported, names) in [
+        (
+            "initiatedBy/user/displayName eq 'Ann'",
+            true,
+            "initiatedBy/user/displayName",
+        ),
+        (
+            "targetResources/any(t: t/type eq 'User')",
+            true,
+            "targetResources/type",
+        ),
+        (
+            "targetResources/any(t: startswith(t/id, 'a'))",
+            true,
+            "targetResources/id",
+        ),
+        (
+            "targetResources/any(t: t/id ne 'a')",
+            true,
+            "targetResources",
+        ),
+        ("targetResources/any(t: t eq 'a')", false, "targetResources"),
+        ("resultReason eq 'x'", true, "resultReason"),
+        ("activityDisplayName ne 'x'", true, "activityDisplayName"),
+        ("result eq 'maybe'", false, "result"),
+        ("nosuch eq 1", false, "nosuch"),
+        ("activityDateTime ge 'yesterday'", false, "activityDateTime"),
+    ] {
+        let e = a(bad).expect_err(bad);
+        assert_eq!(e.unsupported, unsupported, "{bad}: {e}");
+        assert!(e.message.contains(names), "{bad}: {e}");
+    }
+    assert!(
+        !order_by(&DIRECTORY_AUDITS, "activityDateTime")
+            .unwrap()
+            .descending
+    );
+    assert!(
+        order_by(&DIRECTORY_AUDITS, "category")
+            .unwrap_err()
+            .unsupported
+    );
 }

@@ -2,7 +2,9 @@
 //! OpenAPI document and the permission table (`docs/`) are generated from it, so what is
 //! served and what is documented cannot drift apart.
 
-use super::{app_grants as g, applications as a, domains as d, groups, invitations, keyed, users};
+use super::{
+    app_grants as g, applications as a, audit_logs, domains as d, groups, invitations, keyed, users,
+};
 use crate::AppState;
 use axum::routing::{MethodFilter, MethodRouter};
 use portico_app::graph_api::GraphAction;
@@ -131,6 +133,8 @@ pub static OPERATIONS: &[Op] = &[
     op!(Patch "/v1.0/oauth2PermissionGrants/{id}", g::grant_update, [WritePermissionGrants], 204, "Change the scopes of a grant."),
     op!(Delete "/v1.0/oauth2PermissionGrants/{id}", g::grant_delete, [WritePermissionGrants], 204, "Revoke a grant."),
     op!(Post "/v1.0/invitations", invitations::create, [InviteGuests], 201, "Invite an external user: the guest user exists at once; the answer carries the redeem URL."),
+    op!(Get "/v1.0/auditLogs/directoryAudits", audit_logs::list, [ReadAuditLogs], 200, "List directory audit events, newest first ($filter, $orderby activityDateTime, $select, $top, paging)."),
+    op!(Get "/v1.0/auditLogs/directoryAudits/{id}", audit_logs::get, [ReadAuditLogs], 200, "Get a directory audit event."),
     op!(Get "/v1.0/organization", super::organization, [ReadOrganization], 200, "The tenant as Graph's organization."),
     op!(Get "/v1.0/organization/{id}", d::organization_get, [ReadOrganization], 200, "The tenant by id."),
     op!(Patch "/v1.0/organization/{id}", d::organization_update, [WriteOrganization], 204, "Update the organization."),

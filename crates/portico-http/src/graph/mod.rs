@@ -4,6 +4,7 @@
 
 pub mod app_grants;
 pub mod applications;
+pub mod audit_logs;
 pub mod body;
 pub mod catalog;
 pub mod domains;

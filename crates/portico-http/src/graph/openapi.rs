@@ -84,6 +84,8 @@ fn operation(op: &Op) -> Value {
         .map(parameter)
         .collect();
     let list = op.verb == Verb::Get && op.summary.starts_with("List");
+    // the audit log is ordered by time and neither searched nor counted
+    let audit = op.path.starts_with("/v1.0/auditLogs/");
     if list {
         for (n, d) in [
             (
@@ -103,7 +105,14 @@ fn operation(op: &Op) -> Value {
             ),
             ("$skiptoken", "Opaque; from @odata.nextLink."),
         ] {
-            params.push(query(n, d));
+            match n {
+                "$search" | "$count" if audit => {}
+                "$orderby" if audit => params.push(query(
+                    n,
+                    "activityDateTime, asc or desc (default: newest first).",
+                )),
+                _ => params.push(query(n, d)),
+            }
         }
     } else if op.verb == Verb::Get && !op.path.ends_with("$count") {
         params.push(query("$select", "Comma-separated properties."));
@@ -119,7 +128,7 @@ fn operation(op: &Op) -> Value {
             "One relationship (users: sponsors, memberOf; groups: members, owners), optionally with ($select=...); at most 20 related objects each.",
         ));
     }
-    if list || op.path.ends_with("$count") {
+    if (list && !audit) || op.path.ends_with("$count") {
         params.push(json!({"name": "ConsistencyLevel", "in": "header", "required": op.path.ends_with("$count"), "schema": {"type": "string", "enum": ["eventual"]}}));
     }
     let (app, delegated, guests) = permission_names(op.actions);
@@ -246,14 +255,15 @@ pub fn permissions_markdown() -> String {
          fails when this file and the code disagree.\n\n\
          An **app-only** token needs one of the application permissions (app roles of Microsoft Graph\n\
          granted to the client). A **delegated** token needs one of the delegated scopes, and for changes\n\
-         the signed-in user must also hold a directory role that allows them (Global Administrator always\n\
-         does). Guests get only the rows marked so (Entra's restricted default guest view). Apps making\n\
-         changes act with the directory role their permissions amount to (User.ReadWrite.All: User\n\
-         Administrator; Group.ReadWrite.All and GroupMember.ReadWrite.All: Groups Administrator;\n\
-         Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All, DelegatedPermissionGrant.ReadWrite.All:\n\
-         Application Administrator; Domain.ReadWrite.All: Domain Name Administrator;\n\
-         Organization.ReadWrite.All: Organizational Branding Administrator; Directory.ReadWrite.All:\n\
-         User, Groups and Application Administrator).\n\n\
+         (and for reading the audit log) the signed-in user must also hold a directory role that allows\n\
+         them (Global Administrator always does). Guests get only the rows marked so (Entra's restricted\n\
+         default guest view). Apps making changes act with the directory role their permissions amount\n\
+         to (User.ReadWrite.All: User Administrator; Group.ReadWrite.All and GroupMember.ReadWrite.All:\n\
+         Groups Administrator; Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All,\n\
+         DelegatedPermissionGrant.ReadWrite.All: Application Administrator; Domain.ReadWrite.All: Domain\n\
+         Name Administrator; Organization.ReadWrite.All: Organizational Branding Administrator;\n\
+         Directory.ReadWrite.All: User, Groups and Application Administrator). An app with\n\
+         AuditLog.Read.All reads the audit log without any directory role.\n\n\
          | action | application permissions | delegated permissions | guests | directory roles for delegated changes |\n\
          |---|---|---|---|---|\n",
     );

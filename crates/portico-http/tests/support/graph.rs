@@ -20,7 +20,11 @@ pub(crate) async fn app_token_in(f: &Fixture, tenant: TenantId, roles: &[&str]) 
             &ctx,
             tenant,
             NewApplication {
-                display_name: format!("Daemon {}", roles.join(" ")),
+                // display names hold at most 256 characters
+                display_name: format!("Daemon {}", roles.join(" "))
+                    .chars()
+                    .take(256)
+                    .collect(),
                 ..NewApplication::default()
             },
         )
