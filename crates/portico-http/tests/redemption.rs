@@ -226,6 +226,18 @@ async fn otp_guest_redeems_and_signs_in_again(store: Arc<dyn Store>) {
         "tokens come from the resource tenant"
     );
 
+    // A login_hint naming the guest goes straight to the passcode page.
+    let (status, _, page) = Browser::new(&f, "192.0.2.32")
+        .get(&authorize_uri(
+            &f,
+            &f.native_id,
+            NATIVE_CB,
+            "&login_hint=guest.one%40fabrikam.example",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Send code"), "{page}");
+
     // The code is spent: using it again in another flow fails.
     let (_, _, page) = b2
         .get(&authorize_uri(&f, &f.native_id, NATIVE_CB, "&prompt=login"))

@@ -207,18 +207,30 @@ impl App {
         }
         if let Some(hint) = flow.req.login_hint.clone()
             && !self.address_locked(tenant, browser).await?
-            && let Realm::Password(user) = self.home_realm(tenant, &hint).await?
         {
-            flow.user = Some(user.id);
-            flow.username = Some(hint.clone());
-            return self.screen(
-                tenant,
-                &flow,
-                Page::Password {
-                    username: hint,
-                    error: None,
-                },
-            );
+            match self.home_realm(tenant, &hint).await? {
+                Realm::Password(user) => {
+                    flow.user = Some(user.id);
+                    flow.username = Some(hint.clone());
+                    return self.screen(
+                        tenant,
+                        &flow,
+                        Page::Password {
+                            username: hint,
+                            error: None,
+                        },
+                    );
+                }
+                // a guest named by the hint goes straight to its way of signing in
+                Realm::NoPassword(user)
+                    if user.user_type == portico_domain::user::UserType::Guest =>
+                {
+                    flow.user = Some(user.id);
+                    flow.username = Some(hint);
+                    return self.guest_start(tenant, flow, &user, browser).await;
+                }
+                _ => {}
+            }
         }
         let hint = flow.req.login_hint.clone();
         self.screen(tenant, &flow, Page::Username { hint, error: None })
