@@ -24,7 +24,7 @@ fn ctx() -> Context {
     Context::system("Portico CLI")
 }
 
-async fn tenant(app: &App, arg: &TenantArg) -> Result<Tenant, CliError> {
+pub(crate) async fn tenant(app: &App, arg: &TenantArg) -> Result<Tenant, CliError> {
     if let Some(t) = &arg.tenant {
         return app.resolve_tenant(t).await.map_err(|e| match e {
             portico_app::AppError::NotFound(_) => CliError::usage(format!(

@@ -80,6 +80,25 @@ pub enum Command {
     /// Application registrations.
     #[command(subcommand)]
     App(AppCommand),
+    /// Invite external users (B2B guests) in bulk from a CSV file, as Entra's "Bulk invite users".
+    ///
+    /// The file is UTF-8 CSV with a header row naming its columns (case does not matter):
+    /// `email` (required), `displayName`, `redirectUrl`, `sendEmail` (true or false), `message`
+    /// (the customized invitation message) and `language` (the message language, e.g. fr-FR).
+    /// Entra's template headers work too ("Email address to invite", "Redirection url", "Send
+    /// invitation message (true or false)", "Customized invitation message"), as does its
+    /// "version:v1.0" first line. At most 10000 rows; blank rows are skipped.
+    ///
+    /// Each row is invited on its own (one row's failure never stops the others); an address
+    /// already invited as a pending guest is invited again. The results file lists every row in
+    /// order with its email, status (invited or failed), userId, inviteRedeemUrl and error.
+    /// Exit code: 0 when every row was invited, 1 when any failed, 2 when the file or the
+    /// command line is wrong (then nothing is invited).
+    ///
+    /// The inviteRedeemUrl of each guest is a bearer secret: whoever holds it can redeem the
+    /// invitation. The results file is therefore written readable by its owner only (mode
+    /// 0600 on Unix); keep it so, and delete it once the links are handed out.
+    Invite(InviteArgs),
     /// Print the OpenAPI document of the Graph API (generated from the code; committed as
     /// docs/openapi.json), or with --permissions its permission table (docs/GRAPH-PERMISSIONS.md).
     ExportOpenapi {
@@ -181,6 +200,26 @@ pub enum KeysCommand {
         #[arg(long)]
         revoke_previous: bool,
     },
+}
+
+/// `portico invite ...`
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    #[command(flatten)]
+    pub tenant: TenantArg,
+    /// The CSV file of people to invite (UTF-8, header row, at most 10000 rows).
+    #[arg(long, value_name = "FILE")]
+    pub csv: PathBuf,
+    /// Where to write the results (holds redeem URLs: written with mode 0600)
+    /// [default: <FILE stem>.results.csv next to FILE].
+    #[arg(long, value_name = "RESULT.csv")]
+    pub output: Option<PathBuf>,
+    /// Where guests land after redeeming, for rows without a redirectUrl.
+    #[arg(long, value_name = "URL")]
+    pub redirect_url: Option<String>,
+    /// Send the invitation email, for rows without a sendEmail value.
+    #[arg(long)]
+    pub send_email: bool,
 }
 
 /// Which tenant a command acts on.
