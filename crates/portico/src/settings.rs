@@ -150,7 +150,9 @@ pub struct Settings {
     pub smtp_host: Option<String>,
     /// SMTP port (default: 587 for starttls, 465 for tls, 25 for plain).
     pub smtp_port: Option<u16>,
-    /// `starttls` (default), `tls` (implicit TLS) or `plain` (no encryption: loopback only).
+    /// `starttls` (default), `tls` (implicit TLS) or `plain` (no encryption: for a relay on
+    /// loopback or an internal relay without login; a login over plain is refused unless the
+    /// host is loopback).
     pub smtp_security: String,
     /// SMTP user name, when the server wants authentication.
     pub smtp_username: Option<String>,
@@ -538,6 +540,18 @@ impl Settings {
             errors.push("smtp_username and smtp_password: give both or neither".into());
             return None;
         }
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if security == portico_mail::Security::Plain && self.smtp_username.is_some() && !loopback {
+            errors.push(format!(
+                "smtp_security: 'plain' would send the SMTP password to {host} unencrypted; use starttls or tls (plain with a login is allowed only on loopback)"
+            ));
+            return None;
+        }
         if !(1..=600).contains(&self.smtp_timeout_seconds) {
             errors.push(format!(
                 "smtp_timeout_seconds: must be between 1 and 600, got {}",
@@ -617,6 +631,79 @@ mod tests {
         assert!(
             !errors.iter().any(|e| e.contains(":p@")),
             "passwords never appear in errors"
+        );
+    }
+
+    #[test]
+    fn smtp_settings_are_checked() {
+        let with = |host: &str, security: &str, login: bool| Settings {
+            smtp_host: Some(host.into()),
+            smtp_security: security.into(),
+            smtp_username: login.then(|| "mailer".into()),
+            smtp_password: login.then(|| Secret("s3cret".into())),
+            ..Settings::default()
+        };
+        let v = with("smtp.example.com", "starttls", true)
+            .validate()
+            .unwrap();
+        let smtp = v.smtp.unwrap();
+        assert_eq!(
+            (smtp.port, smtp.security),
+            (587, portico_mail::Security::StartTls)
+        );
+        assert_eq!(v.mail_from, "invites@onportico.test");
+        assert_eq!(
+            with("smtp.example.com", "tls", false)
+                .validate()
+                .unwrap()
+                .smtp
+                .unwrap()
+                .port,
+            465
+        );
+        assert!(
+            with("smtp.example.com", "plain", false).validate().is_ok(),
+            "an internal relay without login"
+        );
+        assert!(
+            with("127.0.0.1", "plain", true).validate().is_ok(),
+            "loopback"
+        );
+        assert!(with("localhost", "plain", true).validate().is_ok());
+        let errors = with("smtp.example.com", "plain", true)
+            .validate()
+            .unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("smtp_security") && e.contains("unencrypted")),
+            "{errors:?}"
+        );
+        assert!(
+            !errors.iter().any(|e| e.contains("s3cret")),
+            "the password never appears"
+        );
+        let errors = with("smtp.example.com", "ssl", false)
+            .validate()
+            .unwrap_err();
+        assert!(errors.iter().any(|e| e.starts_with("smtp_security")));
+        let errors = Settings {
+            smtp_username: Some("only-user".into()),
+            ..with("smtp.example.com", "tls", false)
+        }
+        .validate()
+        .unwrap_err();
+        assert!(errors.iter().any(|e| e.contains("give both")));
+        let errors = Settings {
+            mail_from: Some("not an address".into()),
+            ..Settings::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(errors.iter().any(|e| e.starts_with("mail_from")));
+        assert!(
+            Settings::default().validate().unwrap().smtp.is_none(),
+            "no SMTP by default"
         );
     }
 
