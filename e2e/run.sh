@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
 # Black-box end-to-end tests: the real portico binary driven by real third-party clients
 # (openid-client + headless Chromium over http, MSAL Python over TLS, the Microsoft Graph SDKs:
-# msgraph-sdk for Python over http, @microsoft/microsoft-graph-client over TLS).
+# msgraph-sdk for Python over http, @microsoft/microsoft-graph-client over TLS) and, for B2B
+# invitation redemption, a real SMTP server (aiosmtpd) with Chromium driven by Selenium.
 #
 #   e2e/run.sh [PATH/TO/portico]        default: target/debug/portico
 #
-# Installs what it needs when missing (Debian chromium as root when the openid-client suite runs,
-# npm ci, a venv with msal and msgraph-sdk), makes a throwaway CA and server certificate, runs
-# each suite under a timeout and prints a summary. Every server listens on 127.0.0.1 port 0 with
-# a fresh data dir and is stopped on exit.
-# Environment: E2E_SUITES="openid-client msal graph-sdk-python graph-sdk-js" (which suites),
-# E2E_SUITE_TIMEOUT=180 (seconds per suite), CHROMIUM=/usr/bin/chromium.
+# Installs what it needs when missing (Debian chromium, and chromium-driver for the redemption
+# suite, as root when a browser suite runs; npm ci; a venv with msal, msgraph-sdk, aiosmtpd and
+# selenium), makes a throwaway CA and server certificate, runs each suite under a timeout and
+# prints a summary. Every server listens on 127.0.0.1 port 0 with a fresh data dir and is stopped
+# on exit.
+# Environment: E2E_SUITES="openid-client msal graph-sdk-python graph-sdk-js redemption" (which
+# suites), E2E_SUITE_TIMEOUT=180 (seconds per suite), E2E_REDEMPTION_TIMEOUT=360 (the redemption
+# suite waits out mail retry back-off), CHROMIUM=/usr/bin/chromium, CHROMEDRIVER=/usr/bin/chromedriver.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 BIN="${1:-$ROOT/target/debug/portico}"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js}"
+SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js redemption}"
 SUITE_TIMEOUT="${E2E_SUITE_TIMEOUT:-180}"
+REDEMPTION_TIMEOUT="${E2E_REDEMPTION_TIMEOUT:-$(( SUITE_TIMEOUT > 360 ? SUITE_TIMEOUT : 360 ))}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 
 say() { echo "e2e: $*"; }
 die() { echo "e2e: $*" >&2; exit 2; }
@@ -45,12 +50,17 @@ trap 'exit 130' INT TERM
 
 # ---- installs (idempotent, quiet) ----
 started=$SECONDS
-if [[ " $SUITES " == *" openid-client "* ]] && [ ! -x "$CHROMIUM" ]; then # only that suite uses a browser
-  [ "$(id -u)" = 0 ] || die "headless Chromium is missing: as root run 'apt-get install chromium' (or set CHROMIUM=/path/to/chromium)"
-  say "installing chromium (apt-get)"
-  if ! timeout 600 bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium' >"$TMP/apt.log" 2>&1; then
+# Debian packages for the suites that drive a browser: chromium (openid-client through
+# playwright-core, redemption through Selenium), chromium-driver (redemption).
+debs=()
+if [[ " $SUITES " == *" openid-client "* || " $SUITES " == *" redemption "* ]] && [ ! -x "$CHROMIUM" ]; then debs+=(chromium); fi
+if [[ " $SUITES " == *" redemption "* ]] && [ ! -x "$CHROMEDRIVER" ]; then debs+=(chromium-driver); fi
+if [ ${#debs[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing for headless Chromium: as root run 'apt-get install ${debs[*]}' (or set CHROMIUM=/path/to/chromium, CHROMEDRIVER=/path/to/chromedriver)"
+  say "installing ${debs[*]} (apt-get)"
+  if ! timeout 600 bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"' _ "${debs[@]}" >"$TMP/apt.log" 2>&1; then
     tail -n 20 "$TMP/apt.log" >&2
-    die "apt-get install chromium failed"
+    die "apt-get install ${debs[*]} failed"
   fi
 fi
 if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.e2e-installed"; then
@@ -62,7 +72,7 @@ if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.e2e-installed"; then
   cp "$HERE/package-lock.json" "$HERE/node_modules/.e2e-installed"
 fi
 if [ ! -x "$HERE/.venv/bin/python" ] || ! cmp -s "$HERE/requirements.txt" "$HERE/.venv/.e2e-installed"; then
-  say "creating the Python venv (msal, msgraph-sdk)"
+  say "creating the Python venv (msal, msgraph-sdk, aiosmtpd, selenium)"
   if ! { python3 -m venv "$HERE/.venv" && timeout 300 "$HERE/.venv/bin/pip" install -q -r "$HERE/requirements.txt"; } >"$TMP/pip.log" 2>&1; then
     cat "$TMP/pip.log" >&2
     die "creating the venv failed"
@@ -88,13 +98,13 @@ export PORTICO_BIN="$BIN" E2E_TMP="$TMP" E2E_CA="$tls/ca.pem" E2E_TLS_CERT="$tls
 # ---- the suites ----
 results=()
 failed=0
-run_suite() { # name command...
-  local name="$1" start=$SECONDS rc=0
-  shift
+run_suite() { # name seconds command...
+  local name="$1" limit="$2" start=$SECONDS rc=0
+  shift 2
   say "=== $name"
   rm -f "$TMP"/portico-*.log
   # timeout signals its whole process group, so servers and browsers started by the suite stop too.
-  timeout --kill-after=10 "$SUITE_TIMEOUT" "$@" &
+  timeout --kill-after=10 "$limit" "$@" &
   suite_pid=$!
   wait "$suite_pid" || rc=$?
   suite_pid=""
@@ -103,7 +113,7 @@ run_suite() { # name command...
     results+=("passed  $name (${took}s)")
   else
     failed=$((failed + 1))
-    if [ "$rc" = 124 ]; then results+=("FAILED  $name: timed out after ${SUITE_TIMEOUT}s"); else results+=("FAILED  $name (exit $rc, ${took}s)"); fi
+    if [ "$rc" = 124 ]; then results+=("FAILED  $name: timed out after ${limit}s"); else results+=("FAILED  $name (exit $rc, ${took}s)"); fi
     for log in "$TMP"/portico-*.log; do
       [ -f "$log" ] && { echo "--- last lines of $(basename "$log")"; tail -n 40 "$log"; }
     done
@@ -112,12 +122,14 @@ run_suite() { # name command...
 
 for suite in $SUITES; do
   case "$suite" in
-    openid-client) run_suite openid-client node --test --test-reporter=spec "$HERE/openid-client.test.mjs" ;;
-    msal) run_suite msal env REQUESTS_CA_BUNDLE="$E2E_CA" SSL_CERT_FILE="$E2E_CA" "$HERE/.venv/bin/python" "$HERE/msal_test.py" ;;
-    graph-sdk-python) run_suite graph-sdk-python "$HERE/.venv/bin/python" "$HERE/graph_sdk_test.py" ;;
+    openid-client) run_suite openid-client "$SUITE_TIMEOUT" node --test --test-reporter=spec "$HERE/openid-client.test.mjs" ;;
+    msal) run_suite msal "$SUITE_TIMEOUT" env REQUESTS_CA_BUNDLE="$E2E_CA" SSL_CERT_FILE="$E2E_CA" "$HERE/.venv/bin/python" "$HERE/msal_test.py" ;;
+    graph-sdk-python) run_suite graph-sdk-python "$SUITE_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/graph_sdk_test.py" ;;
     # node reads NODE_EXTRA_CA_CERTS only at start-up: its fetch then trusts the test CA.
-    graph-sdk-js) run_suite graph-sdk-js env NODE_EXTRA_CA_CERTS="$E2E_CA" node --test --test-reporter=spec "$HERE/graph-sdk.test.mjs" ;;
-    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js)" ;;
+    graph-sdk-js) run_suite graph-sdk-js "$SUITE_TIMEOUT" env NODE_EXTRA_CA_CERTS="$E2E_CA" node --test --test-reporter=spec "$HERE/graph-sdk.test.mjs" ;;
+    # Its own limit: mail retries back off 15 s, 30 s, ... and a crash leaves claimed mail leased for 2 minutes.
+    redemption) run_suite redemption "$REDEMPTION_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/redemption_test.py" ;;
+    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js redemption)" ;;
   esac
 done
 
