@@ -23,6 +23,7 @@ pub mod mail;
 pub mod multitenant;
 pub mod otp;
 pub mod passwords;
+pub mod policies;
 pub mod redeem;
 pub mod signin;
 pub mod sponsors;

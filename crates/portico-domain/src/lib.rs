@@ -15,6 +15,7 @@ pub mod mail;
 pub mod odata;
 pub mod otp;
 pub mod paging;
+pub mod policy;
 pub mod role;
 pub mod signin;
 pub mod tenant;

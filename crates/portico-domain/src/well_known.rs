@@ -141,6 +141,11 @@ const GRAPH_ROLES: &[(Uuid, &str, &str)] = &[
         "Policy.ReadWrite.ConditionalAccess",
         "Read and write your organization's conditional access policies",
     ),
+    (
+        uuid!("29c18626-4985-4dcd-85c0-193eef327366"),
+        "Policy.ReadWrite.AuthenticationMethod",
+        "Read and write all authentication method policies",
+    ),
 ];
 
 /// Graph delegated permissions: (id, value, admin consent required, description).
@@ -325,6 +330,12 @@ const GRAPH_SCOPES: &[(Uuid, &str, bool, &str)] = &[
         true,
         "Read and write your organization's conditional access policies",
     ),
+    (
+        uuid!("7e823077-d88e-468f-a337-e18f1f0e6c7c"),
+        "Policy.ReadWrite.AuthenticationMethod",
+        true,
+        "Read and write authentication method policies",
+    ),
 ];
 
 /// Microsoft Graph as an application definition (its app roles and delegated scopes).
@@ -397,6 +408,39 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), n);
+    }
+
+    #[test]
+    fn policy_permissions_carry_graphs_ids() {
+        let g = microsoft_graph();
+        let role = |v: &str| {
+            g.app_roles
+                .iter()
+                .find(|r| r.value.as_deref() == Some(v))
+                .map(|r| r.id)
+        };
+        let scope = |v: &str| {
+            g.oauth2_permission_scopes
+                .iter()
+                .find(|s| s.value == v)
+                .map(|s| s.id)
+        };
+        assert_eq!(
+            role("Policy.Read.All"),
+            Some(uuid!("246dd0d5-5bd0-4def-940b-0421030a5b68"))
+        );
+        assert_eq!(
+            scope("Policy.Read.All"),
+            Some(uuid!("572fea84-0151-49b2-9301-11cb16974376"))
+        );
+        assert_eq!(
+            role("Policy.ReadWrite.AuthenticationMethod"),
+            Some(uuid!("29c18626-4985-4dcd-85c0-193eef327366"))
+        );
+        assert_eq!(
+            scope("Policy.ReadWrite.AuthenticationMethod"),
+            Some(uuid!("7e823077-d88e-468f-a337-e18f1f0e6c7c"))
+        );
     }
 
     #[test]

@@ -42,11 +42,16 @@ pub enum GraphAction {
     /// Read the directory audit log (`auditLogs/directoryAudits`); a signed-in user also needs
     /// a directory role that may read audit logs (`directory::Action::ReadAuditLogs`).
     ReadAuditLogs,
+    /// Read the authentication methods policy (`policies/authenticationMethodsPolicy/...`).
+    ReadAuthenticationMethodsPolicy,
+    /// Change the authentication methods policy; a signed-in user also needs a directory role
+    /// that manages security policies (`directory::Action::ManageSecurityPolicies`).
+    WriteAuthenticationMethodsPolicy,
 }
 
 impl GraphAction {
     /// Every action, for tables and tests.
-    pub const ALL: [GraphAction; 16] = [
+    pub const ALL: [GraphAction; 18] = [
         Self::ReadOwnProfile,
         Self::ReadUsers,
         Self::WriteUsers,
@@ -63,6 +68,8 @@ impl GraphAction {
         Self::WritePermissionGrants,
         Self::InviteGuests,
         Self::ReadAuditLogs,
+        Self::ReadAuthenticationMethodsPolicy,
+        Self::WriteAuthenticationMethodsPolicy,
     ];
 }
 
@@ -299,6 +306,20 @@ const TABLE: &[Row] = &[
         &["AuditLog.Read.All"],
         false,
     ),
+    // Graph's least privileged read permission is Policy.Read.AuthenticationMethod, which
+    // Portico does not define yet; Policy.Read.All and the write permission also read it.
+    (
+        GraphAction::ReadAuthenticationMethodsPolicy,
+        &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        false,
+    ),
+    (
+        GraphAction::WriteAuthenticationMethodsPolicy,
+        &["Policy.ReadWrite.AuthenticationMethod"],
+        &["Policy.ReadWrite.AuthenticationMethod"],
+        false,
+    ),
 ];
 
 /// The directory roles an app acts with for the changes its Graph application permissions
@@ -340,6 +361,11 @@ pub fn app_equivalent_roles(app_roles: &[String]) -> Vec<DirectoryRole> {
     if has("Organization.ReadWrite.All") {
         out.push(DirectoryRole::OrganizationalBrandingAdministrator);
     }
+    // Entra's role for this is Authentication Policy Administrator; of Portico's roles, the
+    // Security Administrator is the one that manages security policies.
+    if has("Policy.ReadWrite.AuthenticationMethod") {
+        out.push(DirectoryRole::SecurityAdministrator);
+    }
     out
 }
 
@@ -372,12 +398,14 @@ pub fn directory_action(action: GraphAction) -> Option<crate::directory::Action>
         GraphAction::WriteOrganization => Some(A::ManageBranding),
         GraphAction::InviteGuests => Some(A::InviteGuests),
         GraphAction::ReadAuditLogs => Some(A::ReadAuditLogs),
+        GraphAction::WriteAuthenticationMethodsPolicy => Some(A::ManageSecurityPolicies),
         GraphAction::ReadOwnProfile
         | GraphAction::ReadUsers
         | GraphAction::ReadGroups
         | GraphAction::ReadOrganization
         | GraphAction::ReadDomains
-        | GraphAction::ReadApplications => None,
+        | GraphAction::ReadApplications
+        | GraphAction::ReadAuthenticationMethodsPolicy => None,
     }
 }
 
@@ -546,6 +574,71 @@ mod tests {
             app_equivalent_roles(&audit).is_empty(),
             "reading the log is no directory role"
         );
+    }
+
+    #[test]
+    fn the_authentication_methods_policy_needs_policy_permissions() {
+        let read = GraphAction::ReadAuthenticationMethodsPolicy;
+        let write = GraphAction::WriteAuthenticationMethodsPolicy;
+        let policy_read = v(&["Policy.Read.All"]);
+        let policy_write = v(&["Policy.ReadWrite.AuthenticationMethod"]);
+        let directory = v(&["Directory.ReadWrite.All", "Directory.AccessAsUser.All"]);
+        assert!(graph_allows(
+            GraphCaller::App {
+                roles: &policy_read
+            },
+            read
+        ));
+        assert!(!graph_allows(
+            GraphCaller::App {
+                roles: &policy_read
+            },
+            write
+        ));
+        assert!(graph_allows(
+            GraphCaller::App {
+                roles: &policy_write
+            },
+            read
+        ));
+        assert!(graph_allows(
+            GraphCaller::App {
+                roles: &policy_write
+            },
+            write
+        ));
+        assert!(!graph_allows(GraphCaller::App { roles: &directory }, read));
+        assert!(!graph_allows(
+            GraphCaller::User {
+                scopes: &directory,
+                member: true
+            },
+            write
+        ));
+        assert!(graph_allows(
+            GraphCaller::User {
+                scopes: &policy_write,
+                member: true
+            },
+            write
+        ));
+        assert!(!graph_allows(
+            GraphCaller::User {
+                scopes: &policy_write,
+                member: false
+            },
+            read
+        ));
+        assert_eq!(
+            directory_action(write),
+            Some(crate::directory::Action::ManageSecurityPolicies)
+        );
+        assert_eq!(directory_action(read), None);
+        assert_eq!(
+            app_equivalent_roles(&policy_write),
+            vec![DirectoryRole::SecurityAdministrator]
+        );
+        assert!(app_equivalent_roles(&policy_read).is_empty());
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod keys;
 mod lib_support;
 mod migrate;
 mod outbox;
+mod policies;
 mod postgres;
 mod query_sql;
 mod redemption;
@@ -35,6 +36,8 @@ mod users;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
+#[cfg(feature = "testing")]
+pub mod conformance_policies;
 #[cfg(feature = "testing")]
 pub mod conformance_query;
 #[cfg(feature = "testing")]
@@ -58,6 +61,7 @@ pub use invitations::InvitationStore;
 pub use keys::{KeyStore, StoredKey};
 pub use migrate::{SchemaStatus, latest_version};
 pub use outbox::OutboxStore;
+pub use policies::PolicyStore;
 pub use postgres::PgStore;
 pub use redemption::RedemptionStore;
 pub use roles::{AppRoleStore, RoleStore};
@@ -86,6 +90,7 @@ pub trait Store:
     + InvitationStore
     + OutboxStore
     + RedemptionStore
+    + PolicyStore
     + Send
     + Sync
     + 'static

@@ -69,6 +69,11 @@ const SQLITE: &[Embedded] = &[
         "audit index",
         include_str!("../migrations/sqlite/0012_audit_index.sql"),
     ),
+    (
+        13,
+        "tenant policies",
+        include_str!("../migrations/sqlite/0013_tenant_policies.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -130,6 +135,11 @@ const POSTGRES: &[Embedded] = &[
         12,
         "audit index",
         include_str!("../migrations/postgres/0012_audit_index.sql"),
+    ),
+    (
+        13,
+        "tenant policies",
+        include_str!("../migrations/postgres/0013_tenant_policies.sql"),
     ),
 ];
 

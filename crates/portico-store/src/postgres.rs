@@ -158,4 +158,5 @@ crate::invitations::invitation_store_impl!(PgStore);
 crate::outbox::outbox_store_impl!(PgStore);
 crate::redemption::redemption_store_impl!(PgStore);
 crate::credentials::key_credential_store_impl!(PgStore);
+crate::policies::policy_store_impl!(PgStore);
 crate::lib_support::store_impl!(PgStore);

@@ -123,4 +123,5 @@ crate::invitations::invitation_store_impl!(SqliteStore);
 crate::outbox::outbox_store_impl!(SqliteStore);
 crate::redemption::redemption_store_impl!(SqliteStore);
 crate::credentials::key_credential_store_impl!(SqliteStore);
+crate::policies::policy_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

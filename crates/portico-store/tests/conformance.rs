@@ -10,6 +10,7 @@
 )]
 
 use portico_store::conformance::*;
+use portico_store::conformance_policies::*;
 use portico_store::conformance_query::*;
 use portico_store::conformance_redemption::*;
 use portico_store::conformance_sign_in::*;
@@ -40,4 +41,5 @@ portico_store::backend_tests!(
     user_count_follows_every_change,
     outbox_claims_lease_retry_and_deliver_once,
     passcodes_are_single_use_and_superseded,
+    policies_are_per_tenant_documents_written_with_audit,
 );

@@ -9,6 +9,7 @@ mod domains;
 mod groups;
 mod invitations;
 mod paging;
+mod policies;
 mod users;
 
 pub use app_grants::{AssignmentSide, AssignmentView, NewAssignment};

@@ -1,7 +1,8 @@
 //! Home realm discovery for guests, in Entra's precedence order: (1) a tenant on this
 //! instance where the address belongs to a member → the guest signs in there; (2) an
 //! external federation for the address's domain and (3) social providers — the federation
-//! work plugs in here as further [`GuestRealm`] variants; (4) an email one-time passcode.
+//! work plugs in here as further [`GuestRealm`] variants; (4) an email one-time passcode, unless the tenant turned passcodes for guests off
+//! ([`App::email_otp_for_guests`]); then nothing applies ([`GuestRealm::Nowhere`]).
 //! A redeemed guest keeps the method recorded in its identities (sticky until reset).
 
 use crate::{App, AppError};
@@ -71,16 +72,30 @@ impl App {
                 user: Box::new(user),
             });
         }
-        Ok(GuestRealm::EmailOtp)
+        if self.email_otp_for_guests(resource.id).await? {
+            Ok(GuestRealm::EmailOtp)
+        } else {
+            Ok(GuestRealm::Nowhere)
+        }
     }
 
-    /// Where a redeemed guest signs in: the method recorded at redemption.
-    pub async fn redeemed_guest_realm(&self, guest: &User) -> Result<GuestRealm, AppError> {
+    /// Where a redeemed guest signs in: the method recorded at redemption. A guest who
+    /// redeemed with a passcode cannot sign in while the tenant has passcodes for guests
+    /// turned off (as in Entra: until its redemption is reset).
+    pub async fn redeemed_guest_realm(
+        &self,
+        tenant: TenantId,
+        guest: &User,
+    ) -> Result<GuestRealm, AppError> {
         let Some(identity) = external_identity(guest) else {
             return Ok(GuestRealm::Nowhere);
         };
         if identity.issuer == MAIL_ISSUER {
-            return Ok(GuestRealm::EmailOtp);
+            return if self.email_otp_for_guests(tenant).await? {
+                Ok(GuestRealm::EmailOtp)
+            } else {
+                Ok(GuestRealm::Nowhere)
+            };
         }
         let home = match self.resolve_tenant(&identity.issuer).await {
             Ok(t) => t,

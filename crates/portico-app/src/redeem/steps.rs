@@ -21,6 +21,7 @@ const NOT_VALID: &str = "This invitation link is not valid. Check that you opene
 const REPLACED: &str = "This invitation link is no longer valid: a newer invitation was sent to you, or your invitation was reset. Use the link in the most recent invitation email, or ask the person who invited you to send a new one.";
 const REDEEMED: &str = "You already accepted this invitation. Sign in to the application you were invited to with the same account you used to accept it.";
 const BLOCKED: &str = "Your account in this organization is blocked from signing in. Contact the person who invited you.";
+const NO_WAY: &str = "There is no way for you to sign in to this organization with your email address: it does not accept one-time passcodes from guests and your organization is not connected to it. Contact the person who invited you.";
 const THROTTLED: &str = "Too many codes were requested. Wait 15 minutes, then ask for a new code.";
 const WRONG_PASSWORD: &str = "Your account or password is incorrect.";
 const LOCKED: &str =
@@ -176,9 +177,7 @@ impl App {
                     self.new_redeem_flow(browser, inv.id, user.id, email.clone(), Method::Otp);
                 self.redeem_screen(&tenant, &flow, RedeemPage::SendCode { email })
             }
-            _ => Ok(RedeemStep::error(
-                "There is no way for you to sign in to this organization with your email address: one-time passcodes are turned off and your organization is not connected. Contact the person who invited you.",
-            )),
+            _ => Ok(RedeemStep::error(NO_WAY)),
         }
     }
 
@@ -199,6 +198,10 @@ impl App {
             Ok(u) => u,
             Err(m) => return Ok(RedeemStep::error(m)),
         };
+        // The page may have been shown before passcodes were turned off.
+        if !self.email_otp_for_guests(tenant.id).await? {
+            return Ok(RedeemStep::error(NO_WAY));
+        }
         let languages = [
             user.preferred_language.as_deref(),
             Some(tenant.default_language.as_str()),

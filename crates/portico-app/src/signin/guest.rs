@@ -38,6 +38,7 @@ pub(crate) enum GuestMethod {
 }
 
 const NOWHERE: &str = "This guest account has no way to sign in here: ask the organization that invited you to send a new invitation.";
+const OTP_OFF: &str = "This organization no longer lets guests sign in with one-time passcodes: ask the organization that invited you to reset your invitation.";
 const THROTTLED: &str = "Too many codes were requested. Wait 15 minutes, then ask for a new code.";
 
 impl App {
@@ -51,7 +52,7 @@ impl App {
     ) -> Result<Step, AppError> {
         let username = flow.username.clone().unwrap_or_default();
         let realm = match user.external_user_state {
-            Some(ExternalUserState::Accepted) => self.redeemed_guest_realm(user).await?,
+            Some(ExternalUserState::Accepted) => self.redeemed_guest_realm(tenant.id, user).await?,
             Some(ExternalUserState::PendingAcceptance) => match &user.mail {
                 Some(mail) => self.guest_realm(tenant, mail).await?,
                 None => GuestRealm::Nowhere,
@@ -134,6 +135,10 @@ impl App {
         let Some(user) = self.flow_guest(tenant, &flow).await? else {
             return Ok(Step::next(Next::Error(USED_FORM.into())));
         };
+        // The page may have been shown before passcodes were turned off.
+        if !self.email_otp_for_guests(tenant.id).await? {
+            return Ok(Step::next(Next::Error(OTP_OFF.into())));
+        }
         let username = flow.username.clone().unwrap_or_default();
         let languages = [
             user.preferred_language.as_deref(),

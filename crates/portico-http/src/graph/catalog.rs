@@ -3,7 +3,8 @@
 //! served and what is documented cannot drift apart.
 
 use super::{
-    app_grants as g, applications as a, audit_logs, domains as d, groups, invitations, keyed, users,
+    app_grants as g, applications as a, audit_logs, domains as d, groups, invitations, keyed,
+    policies, users,
 };
 use crate::AppState;
 use axum::routing::{MethodFilter, MethodRouter};
@@ -135,6 +136,8 @@ pub static OPERATIONS: &[Op] = &[
     op!(Post "/v1.0/invitations", invitations::create, [InviteGuests], 201, "Invite an external user: the guest user exists at once; the answer carries the redeem URL."),
     op!(Get "/v1.0/auditLogs/directoryAudits", audit_logs::list, [ReadAuditLogs], 200, "List directory audit events, newest first ($filter, $orderby activityDateTime, $select, $top, paging)."),
     op!(Get "/v1.0/auditLogs/directoryAudits/{id}", audit_logs::get, [ReadAuditLogs], 200, "Get a directory audit event."),
+    op!(Get "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email", policies::get, [ReadAuthenticationMethodsPolicy], 200, "The email one-time passcode method: whether guests may redeem and sign in with passcodes."),
+    op!(Patch "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email", policies::update, [WriteAuthenticationMethodsPolicy], 204, "Turn email one-time passcodes for guests on or off (allowExternalIdToUseEmailOtp)."),
     op!(Get "/v1.0/organization", super::organization, [ReadOrganization], 200, "The tenant as Graph's organization."),
     op!(Get "/v1.0/organization/{id}", d::organization_get, [ReadOrganization], 200, "The tenant by id."),
     op!(Patch "/v1.0/organization/{id}", d::organization_update, [WriteOrganization], 204, "Update the organization."),

@@ -14,6 +14,7 @@ pub mod invitations;
 pub mod keyed;
 pub mod odata;
 pub mod openapi;
+pub mod policies;
 pub mod users;
 pub mod wire;
 pub mod wire_apps;
