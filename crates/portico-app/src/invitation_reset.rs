@@ -125,6 +125,9 @@ impl App {
         self.store
             .reset_redemption(tenant, &reset, &invitation, mail.as_ref(), &audits)
             .await?;
+        if mail.is_some() {
+            self.mail_committed();
+        }
         self.store
             .revoke_user_sessions(tenant, user_id, now)
             .await?;

@@ -227,6 +227,9 @@ impl App {
                 (user, inv)
             }
         };
+        if mail.is_some() {
+            self.mail_committed();
+        }
         if self.config.log_redeem_links {
             // Development only (no SMTP server configured): the link is the way in.
             tracing::info!(tenant = %tenant, user = %user.id, redeem_url = %redeem_url, "invitation created; no SMTP server is configured, so its redeem link is logged here and its mail written to the outbox folder");

@@ -67,6 +67,9 @@ pub struct App {
     pub keys: Arc<keys::KeyRing>,
     /// Short-lived caches of hot read paths.
     pub caches: Arc<caches::Caches>,
+    /// Signalled after a transaction that queued mail commits, so this process's mail worker
+    /// sends it at once instead of at its next poll (other replicas find it when they poll).
+    pub mail_queued: Arc<tokio::sync::Notify>,
     /// Settings.
     pub config: AppConfig,
 }

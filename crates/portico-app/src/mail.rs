@@ -62,6 +62,11 @@ impl App {
         Ok(row)
     }
 
+    /// Wakes the mail worker: call after the transaction holding an outbox row committed.
+    pub(crate) fn mail_committed(&self) {
+        self.mail_queued.notify_one();
+    }
+
     /// The `From` of mails sent for a tenant: its name, then the configured address.
     pub(crate) fn mail_from(&self, org_name: &str) -> String {
         let name: String = org_name
@@ -81,21 +86,23 @@ impl App {
             .await?;
         let mut done = Delivery::default();
         let mut rows = claimed.into_iter();
+        let mut set = tokio::task::JoinSet::new();
+        // A sliding window: a new send starts as soon as one finishes.
         loop {
-            let mut set = tokio::task::JoinSet::new();
-            for (tenant, row) in rows.by_ref().take(MAIL_CONCURRENCY) {
+            while set.len() < MAIL_CONCURRENCY {
+                let Some((tenant, row)) = rows.next() else {
+                    break;
+                };
                 let (app, transport) = (self.clone(), transport.clone());
                 set.spawn(async move { app.deliver_one(&transport, tenant, row).await });
             }
-            if set.is_empty() {
+            let Some(joined) = set.join_next().await else {
                 return Ok(done);
-            }
-            while let Some(joined) = set.join_next().await {
-                match joined.map_err(|e| AppError::Internal(e.to_string()))?? {
-                    Outcome::Sent => done.sent += 1,
-                    Outcome::Retried => done.retried += 1,
-                    Outcome::Failed => done.failed += 1,
-                }
+            };
+            match joined.map_err(|e| AppError::Internal(e.to_string()))?? {
+                Outcome::Sent => done.sent += 1,
+                Outcome::Retried => done.retried += 1,
+                Outcome::Failed => done.failed += 1,
             }
         }
     }

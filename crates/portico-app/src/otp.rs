@@ -118,6 +118,7 @@ impl App {
         };
         let mail = self.outbox_mail(tenant.id, MailKind::Passcode, &msg, now)?;
         self.store.issue_otp(tenant.id, &otp, &mail).await?;
+        self.mail_committed();
         Ok(Sent::Code(id))
     }
 

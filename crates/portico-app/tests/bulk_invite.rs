@@ -40,6 +40,7 @@ fn app(store: Arc<dyn Store>) -> App {
         ),
         dns: Arc::new(StaticResolver::default()),
         caches: Default::default(),
+        mail_queued: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(
             portico_crypto::master::MasterKey::from_base64(
                 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",

@@ -53,6 +53,7 @@ fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
         passwords: PasswordService::new(FAST, 2),
         dns: Arc::new(StaticResolver(records)),
         caches: Default::default(),
+        mail_queued: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(
             portico_crypto::master::MasterKey::from_base64(MASTER).unwrap(),
         )),

@@ -201,6 +201,7 @@ pub(crate) fn build_app(
         passwords: PasswordService::new(v.password_params, v.max_concurrent_hashes),
         dns,
         caches: Default::default(),
+        mail_queued: Default::default(),
         keys: Arc::new(
             portico_app::keys::KeyRing::new(master::load(v)?).with_algorithm(v.signing_algorithm),
         ),

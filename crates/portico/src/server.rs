@@ -220,7 +220,8 @@ fn mail_transport(v: &Validated) -> Result<portico_mail::Transport, CliError> {
     })
 }
 
-/// Sends queued mail: a round every second, at once again while rounds come back full.
+/// Sends queued mail: at once when this process queued some, at once again while rounds come
+/// back full, else a round every second (mail queued by other replicas, retries that fell due).
 async fn mail_worker(
     app: App,
     transport: portico_mail::Transport,
@@ -240,6 +241,7 @@ async fn mail_worker(
         if !full {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = app.mail_queued.notified() => {}
                 _ = stop.changed() => return,
             }
         }

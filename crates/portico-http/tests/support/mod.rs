@@ -31,6 +31,7 @@ pub(crate) fn state(store: Arc<dyn Store>) -> AppState {
         ),
         dns: Arc::new(portico_app::dns::StaticResolver::default()),
         caches: Default::default(),
+        mail_queued: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(
             portico_crypto::master::MasterKey::generate().unwrap().0,
         )),
