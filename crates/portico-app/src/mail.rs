@@ -18,11 +18,17 @@ pub const MAX_MAIL_ATTEMPTS: u32 = 40;
 pub const MAIL_BATCH: u32 = 100;
 /// Mails sent at once (separate SMTP conversations).
 pub const MAIL_CONCURRENCY: usize = 8;
+/// The longest one send may take (however slow the SMTP server): a send starts only while
+/// at least this much of the claim's lease is left, so no other replica can claim the mail
+/// and send it too while this one is still sending.
+pub const MAIL_SEND_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
 
 enum Outcome {
     Sent,
     Retried,
     Failed,
+    /// Not tried: the lease was running out (the mail is claimed again when it ends).
+    Skipped,
 }
 
 /// What one delivery round did.
@@ -34,6 +40,8 @@ pub struct Delivery {
     pub retried: u32,
     /// Given up.
     pub failed: u32,
+    /// Not tried this round (its lease was running out); tried again when the lease ends.
+    pub skipped: u32,
 }
 
 /// Delay before attempt `attempts + 1`: 15 s doubling, at most an hour.
@@ -84,6 +92,8 @@ impl App {
             .store
             .claim_mail(now, now + MAIL_LEASE, MAIL_BATCH)
             .await?;
+        let claimed_at = std::time::Instant::now();
+        let lease = std::time::Duration::from_secs(MAIL_LEASE.whole_seconds().unsigned_abs());
         let mut done = Delivery::default();
         let mut rows = claimed.into_iter();
         let mut set = tokio::task::JoinSet::new();
@@ -94,7 +104,12 @@ impl App {
                     break;
                 };
                 let (app, transport) = (self.clone(), transport.clone());
-                set.spawn(async move { app.deliver_one(&transport, tenant, row).await });
+                set.spawn(async move {
+                    if claimed_at.elapsed() + MAIL_SEND_LIMIT > lease {
+                        return Ok(Outcome::Skipped);
+                    }
+                    app.deliver_one(&transport, tenant, row).await
+                });
             }
             let Some(joined) = set.join_next().await else {
                 return Ok(done);
@@ -103,6 +118,7 @@ impl App {
                 Outcome::Sent => done.sent += 1,
                 Outcome::Retried => done.retried += 1,
                 Outcome::Failed => done.failed += 1,
+                Outcome::Skipped => done.skipped += 1,
             }
         }
     }
@@ -124,7 +140,15 @@ impl App {
                 .await?;
             return Ok(Outcome::Failed);
         };
-        Ok(match transport.send(&msg, &row.id.to_string()).await {
+        let sent = tokio::time::timeout(MAIL_SEND_LIMIT, transport.send(&msg, &row.id.to_string()))
+            .await
+            .unwrap_or_else(|_| {
+                Err(SendError::Transient(format!(
+                    "no answer within {} s",
+                    MAIL_SEND_LIMIT.as_secs()
+                )))
+            });
+        Ok(match sent {
             Ok(()) => {
                 self.store
                     .mail_sent(tenant, row.id, self.clock.now())

@@ -36,6 +36,22 @@ pub enum Checked {
     Spent,
 }
 
+/// The client a send is counted for: its IPv4 address, or the /64 network of its IPv6 address
+/// (one subscriber usually holds a whole /64).
+fn client_key(ip: Option<&str>) -> String {
+    match ip.map(str::parse::<std::net::IpAddr>) {
+        Some(Ok(std::net::IpAddr::V6(v6))) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Some(Ok(std::net::IpAddr::V4(v4))) => v4.to_string(),
+        _ => "unknown".to_owned(),
+    }
+}
+
 impl App {
     fn code_hash(&self, id: uuid::Uuid, code: &str) -> String {
         self.keys.hash_secret(&format!("otp:{id}:{code}"))
@@ -53,14 +69,15 @@ impl App {
     ) -> Result<Sent, AppError> {
         let now = self.clock.now();
         let subject = email.to_lowercase();
+        // The client first, so a client over its limit does not use up the address's sends.
         let keys = [
+            (
+                format!("otp-send:ip:{}", client_key(browser.ip.as_deref())),
+                SENDS_PER_CLIENT,
+            ),
             (
                 format!("otp-send:addr:{}", self.keys.derive("otp-send", &subject)),
                 SENDS_PER_ADDRESS,
-            ),
-            (
-                format!("otp-send:ip:{}", browser.ip.as_deref().unwrap_or("unknown")),
-                SENDS_PER_CLIENT,
             ),
         ];
         for (key, limit) in &keys {
@@ -160,5 +177,26 @@ impl App {
         } else {
             Checked::Wrong(OTP_MAX_FAILURES - failures)
         })
+    }
+}
+
+#[cfg(test)]
+mod client_key_tests {
+    use super::client_key;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        assert_eq!(client_key(Some("192.0.2.7")), "192.0.2.7");
+        assert_eq!(
+            client_key(Some("2001:db8:1:2:aaaa::1")),
+            client_key(Some("2001:db8:1:2:bbbb::9"))
+        );
+        assert_ne!(
+            client_key(Some("2001:db8:1:2::1")),
+            client_key(Some("2001:db8:1:3::1"))
+        );
+        assert_eq!(client_key(Some("::ffff:192.0.2.7")), "192.0.2.7");
+        assert_eq!(client_key(None), "unknown");
+        assert_eq!(client_key(Some("not an address")), "unknown");
     }
 }

@@ -44,7 +44,7 @@ macro_rules! store_impl {
             }
 
             async fn close(&self) {
-                self.pool.close().await;
+                self.close_pools().await;
             }
         }
     };

@@ -111,6 +111,10 @@ impl PgStore {
         Ok(rows)
     }
 
+    pub(crate) async fn close_pools(&self) {
+        self.pool.close().await;
+    }
+
     pub(crate) fn stats(&self) -> PoolStats {
         PoolStats {
             size: self.pool.size(),

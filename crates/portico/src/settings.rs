@@ -552,9 +552,9 @@ impl Settings {
             ));
             return None;
         }
-        if !(1..=600).contains(&self.smtp_timeout_seconds) {
+        if !(1..=45).contains(&self.smtp_timeout_seconds) {
             errors.push(format!(
-                "smtp_timeout_seconds: must be between 1 and 600, got {}",
+                "smtp_timeout_seconds: must be between 1 and 45 (a whole send is cut off after 45 s), got {}",
                 self.smtp_timeout_seconds
             ));
             return None;

@@ -98,10 +98,7 @@ impl App {
         sealed: &str,
         browser: &Browser,
     ) -> Result<RedeemStep, AppError> {
-        let Some(mut flow) = self
-            .open_redeem(tenant.id, sealed, browser)
-            .filter(|f| f.block)
-        else {
+        let Some(mut flow) = self.open_block(tenant.id, sealed, browser) else {
             return Ok(RedeemStep::error(RESTART));
         };
         let languages = [Some(tenant.default_language.as_str())];
@@ -132,10 +129,7 @@ impl App {
         code: &str,
         browser: &Browser,
     ) -> Result<RedeemStep, AppError> {
-        let Some(flow) = self
-            .open_redeem(tenant.id, sealed, browser)
-            .filter(|f| f.block)
-        else {
+        let Some(flow) = self.open_block(tenant.id, sealed, browser) else {
             return Ok(RedeemStep::error(RESTART));
         };
         let Some(otp) = flow.otp else {

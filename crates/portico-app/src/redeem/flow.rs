@@ -97,9 +97,30 @@ impl App {
         self.keys.seal(&json, &context(tenant))
     }
 
-    /// Opens a flow posted back; `None` when forged, from another browser or tenant, or
-    /// expired.
+    /// Opens a redemption flow posted back; `None` when forged, from another browser or
+    /// tenant, expired, or a "block future invitations" flow (which must never redeem).
     pub(crate) fn open_redeem(
+        &self,
+        tenant: TenantId,
+        sealed: &str,
+        browser: &Browser,
+    ) -> Option<RedeemFlow> {
+        self.open_sealed_flow(tenant, sealed, browser)
+            .filter(|f| !f.block)
+    }
+
+    /// Opens a "block future invitations" flow posted back; `None` for anything else.
+    pub(crate) fn open_block(
+        &self,
+        tenant: TenantId,
+        sealed: &str,
+        browser: &Browser,
+    ) -> Option<RedeemFlow> {
+        self.open_sealed_flow(tenant, sealed, browser)
+            .filter(|f| f.block)
+    }
+
+    fn open_sealed_flow(
         &self,
         tenant: TenantId,
         sealed: &str,

@@ -28,6 +28,11 @@ pub(crate) struct Flow {
     /// How a guest proves who they are, once known.
     #[serde(default)]
     pub(crate) guest: Option<super::guest::GuestMethod>,
+    /// When the guest's invitation state last changed as the method was chosen (Unix time in
+    /// microseconds):
+    /// a reset redemption since then ends the flow.
+    #[serde(default)]
+    pub(crate) guest_since: Option<i64>,
     /// The passcode mailed to a guest.
     #[serde(default)]
     pub(crate) otp: Option<uuid::Uuid>,
@@ -51,6 +56,7 @@ impl App {
             username: None,
             pwd_verified_at: None,
             guest: None,
+            guest_since: None,
             otp: None,
             proven: None,
         }

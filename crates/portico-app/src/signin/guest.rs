@@ -8,7 +8,7 @@ use super::flow::Flow;
 use super::steps::{LOCKED, USED_FORM, WRONG_PASSWORD};
 use super::{Browser, Next, Page, Step};
 use crate::otp::{Checked, Sent};
-use crate::redeem::realm::{home_identity, mail_identity};
+use crate::redeem::realm::{external_identity, home_identity, mail_identity};
 use crate::redeem::{GuestRealm, Proven, org_name};
 use crate::{Actor, App, AppError, Context};
 use portico_domain::audit::AuditCategory;
@@ -38,6 +38,11 @@ pub(crate) enum GuestMethod {
 }
 
 const NOWHERE: &str = "This guest account has no way to sign in here: ask the organization that invited you to send a new invitation.";
+/// A time to the microsecond (what both databases keep).
+fn micros(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
 const OTP_OFF: &str = "This organization no longer lets guests sign in with one-time passcodes: ask the organization that invited you to reset your invitation.";
 const THROTTLED: &str = "Too many codes were requested. Wait 15 minutes, then ask for a new code.";
 
@@ -51,19 +56,35 @@ impl App {
         _browser: &Browser,
     ) -> Result<Step, AppError> {
         let username = flow.username.clone().unwrap_or_default();
-        let realm = match user.external_user_state {
-            Some(ExternalUserState::Accepted) => self.redeemed_guest_realm(tenant.id, user).await?,
-            Some(ExternalUserState::PendingAcceptance) => match &user.mail {
-                Some(mail) => self.guest_realm(tenant, mail).await?,
-                None => GuestRealm::Nowhere,
-            },
-            None => GuestRealm::Nowhere,
+        flow.guest_since = user.external_user_state_change_date_time.map(micros);
+        // The address a passcode goes to is never the user's current `mail` (an administrator
+        // may change it): a redeemed guest's is the one it redeemed with (sticky until reset),
+        // a pending guest's the one its open invitation was sent to.
+        let (realm, address) = match user.external_user_state {
+            Some(ExternalUserState::Accepted) => (
+                self.redeemed_guest_realm(tenant.id, user).await?,
+                external_identity(user).and_then(|i| i.issuer_assigned_id.clone()),
+            ),
+            Some(ExternalUserState::PendingAcceptance) => {
+                let open = self
+                    .store
+                    .invitations_of(tenant.id, user.id)
+                    .await?
+                    .into_iter()
+                    .find(|i| i.redeemed_at.is_none() && i.revoked_at.is_none());
+                match open {
+                    Some(inv) => (
+                        self.guest_realm(tenant, &inv.invited_email).await?,
+                        Some(inv.invited_email),
+                    ),
+                    None => (GuestRealm::Nowhere, None),
+                }
+            }
+            None => (GuestRealm::Nowhere, None),
         };
-        match (realm, &user.mail) {
-            (GuestRealm::EmailOtp, Some(mail)) => {
-                flow.guest = Some(GuestMethod::Otp {
-                    email: mail.clone(),
-                });
+        match (realm, address) {
+            (GuestRealm::EmailOtp, Some(address)) => {
+                flow.guest = Some(GuestMethod::Otp { email: address });
                 self.screen(
                     tenant,
                     &flow,
@@ -111,8 +132,10 @@ impl App {
         let Some(id) = flow.user else {
             return Ok(None);
         };
+        let since = |u: &User| u.external_user_state_change_date_time.map(micros);
         match self.store.get_user(tenant.id, id).await {
-            Ok(u) if u.account_enabled => Ok(Some(u)),
+            // A reset (or redemption) since the method was chosen ends the flow.
+            Ok(u) if u.account_enabled && since(&u) == flow.guest_since => Ok(Some(u)),
             Ok(_) | Err(StoreError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -194,6 +217,10 @@ impl App {
         let Some(user) = self.flow_guest(tenant, &flow).await? else {
             return Ok(Step::next(Next::Error(USED_FORM.into())));
         };
+        // A code sent before passcodes were turned off no longer counts.
+        if !self.email_otp_for_guests(tenant.id).await? {
+            return Ok(Step::next(Next::Error(OTP_OFF.into())));
+        }
         let username = flow.username.clone().unwrap_or_default();
         let app_ref = Some((flow.req.client_app_id, flow.req.client_name.as_str()));
         let retry = |error: String| Page::GuestCode {
@@ -279,7 +306,11 @@ impl App {
         let Some(user) = self.flow_guest(tenant, &flow).await? else {
             return Ok(Step::next(Next::Error(USED_FORM.into())));
         };
-        let home = self.store.get_tenant(home_id).await?;
+        let home = match self.store.get_tenant(home_id).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound(_)) => return Ok(Step::next(Next::Error(USED_FORM.into()))),
+            Err(e) => return Err(e.into()),
+        };
         let member = match self.store.get_user(home.id, member_id).await {
             Ok(u) if u.account_enabled => u,
             Ok(_) | Err(StoreError::NotFound(_)) => {

@@ -58,11 +58,21 @@ impl App {
         let user = match self.store.find_user_by_upn(tenant.id, username).await {
             Ok(u) => Some(u),
             Err(StoreError::NotFound(_)) => {
-                let mut by_mail = self.store.find_users_by_mail(tenant.id, username).await?;
-                if by_mail.len() == 1 {
-                    by_mail.pop()
-                } else {
-                    None
+                // A guest who redeemed with a passcode signs in with that address, whatever
+                // its `mail` says now; then anyone by a `mail` no one else has.
+                let identity = crate::redeem::realm::mail_identity(username);
+                match self.store.find_user_by_identity(tenant.id, &identity).await {
+                    Ok(u) => Some(u),
+                    Err(StoreError::NotFound(_)) => {
+                        let mut by_mail =
+                            self.store.find_users_by_mail(tenant.id, username).await?;
+                        if by_mail.len() == 1 {
+                            by_mail.pop()
+                        } else {
+                            None
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
                 }
             }
             Err(e) => return Err(e.into()),
