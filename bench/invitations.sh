@@ -37,8 +37,9 @@
 #    Message-ID already received, plus second mails with another id to the same address) /
 #    unacknowledged (mails to addresses whose request did not get a 201), how many had arrived
 #    when the load ended, how long the rest took, and the delivery rate (mails/s from the first
-#    mail to the last). Portico's mail worker sends one message per SMTP connection, in rounds
-#    of 100 (a new round at once while rounds are full, else after 1 s).
+#    mail to the last). Portico's mail worker sends 8 at a time over pooled SMTP connections,
+#    in rounds of 100 (a new round at once while rounds are full or when its process queued
+#    mail, else after 1 s).
 # 3. Redemptions. BENCH_REDEMPTIONS guests invited with sendInvitationMessage=false (their
 #    inviteRedeemUrl taken from the 201), then BENCH_REDEEM_WORKERS threads each redeem one
 #    guest at a time over HTTP, like a browser without JavaScript: a cookie jar per guest;
@@ -54,10 +55,9 @@
 #    benchmarks do not have), the guests are spread over ceil(M / 25) tenants ("Redeem Bench
 #    1", ...) of at most 25 guests each, each with its own User.Invite.All app and token; the
 #    workers take the guests round-robin across those tenants.
-#    The passcode mail is sent by the same mail worker as above, which sleeps 1 s after a round
-#    that was not full: a redemption waits for the next round, and closed-loop workers fall in
-#    step with the rounds, so the "mail" step is about 1 s and bounds redemptions/s near K/s.
-#    "all but mail" is the rest: Portico's own time on the four pages.
+#    The passcode mail is sent by the same mail worker as above, woken as soon as the code is
+#    committed; the "mail" step is that delivery plus the sink's answer. "all but mail" is the
+#    rest: Portico's own time on the four pages.
 #
 # The SMTP sink is Python's standard library only (asyncio): EHLO/HELO, MAIL, RCPT, DATA, RSET,
 # NOOP, QUIT; it records each message's Message-ID, recipients and arrival time (one JSON line
