@@ -139,6 +139,54 @@ impl App {
         Ok(Sent::Code(id))
     }
 
+    /// Checks the sign-in passcode a guest typed (redeeming or signing in). A wrong or spent
+    /// code is recorded in the sign-in log and answered with the message the page shows
+    /// (`Err`); a right code is spent.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn check_guest_passcode(
+        &self,
+        tenant: &Tenant,
+        id: uuid::Uuid,
+        email: &str,
+        typed: &str,
+        browser: &Browser,
+        user: &portico_domain::user::User,
+        logged_name: Option<&str>,
+        app: Option<(portico_domain::AppId, &str)>,
+    ) -> Result<Result<(), String>, AppError> {
+        let (code, reason, message) = match self
+            .check_passcode(tenant, id, OtpPurpose::SignIn, email, typed)
+            .await?
+        {
+            Checked::Valid => return Ok(Ok(())),
+            Checked::Wrong(left) => (
+                portico_domain::signin::codes::WRONG_OTP,
+                "The one-time passcode entered is not correct.",
+                format!(
+                    "That code didn't work. Check the code and try again ({left} {} left).",
+                    if left == 1 { "try" } else { "tries" }
+                ),
+            ),
+            Checked::Spent => (
+                portico_domain::signin::codes::EXPIRED_OTP,
+                "The one-time passcode expired, was used, or was tried too often.",
+                "This code has expired or can't be used any more. Send a new code.".to_owned(),
+            ),
+        };
+        self.log_sign_in(
+            tenant,
+            browser,
+            Some(user),
+            logged_name,
+            app,
+            true,
+            code,
+            Some(reason),
+        )
+        .await?;
+        Ok(Err(message))
+    }
+
     /// Checks a code typed for passcode `id`, which must have been sent to `email` for
     /// `purpose`. A right code is spent at once.
     pub(crate) async fn check_passcode(

@@ -3,7 +3,7 @@
 use super::flow::{Method, Proven, RESTART, RedeemFlow};
 use super::realm::{GuestRealm, home_identity, mail_identity};
 use super::{RedeemNext, RedeemPage, RedeemScreen, RedeemStep, org_name, update_user_event};
-use crate::otp::{Checked, Sent};
+use crate::otp::Sent;
 use crate::signin::Browser;
 use crate::{Actor, App, AppError, Context};
 use portico_domain::audit::AuditCategory;
@@ -257,47 +257,20 @@ impl App {
             email: email.clone(),
             error: Some(error.to_owned()),
         };
-        match self
-            .check_passcode(tenant, otp, OtpPurpose::SignIn, &flow.email, code)
+        if let Err(m) = self
+            .check_guest_passcode(
+                tenant,
+                otp,
+                &flow.email,
+                code,
+                browser,
+                &user,
+                Some(&flow.email),
+                None,
+            )
             .await?
         {
-            Checked::Valid => {}
-            Checked::Wrong(left) => {
-                self.log_sign_in(
-                    tenant,
-                    browser,
-                    Some(&user),
-                    Some(&flow.email),
-                    None,
-                    true,
-                    codes::WRONG_OTP,
-                    Some("The one-time passcode entered is not correct."),
-                )
-                .await?;
-                let m = format!(
-                    "That code didn't work. Check the code and try again ({left} {} left).",
-                    if left == 1 { "try" } else { "tries" }
-                );
-                return self.redeem_screen(tenant, &flow, again(&m));
-            }
-            Checked::Spent => {
-                self.log_sign_in(
-                    tenant,
-                    browser,
-                    Some(&user),
-                    Some(&flow.email),
-                    None,
-                    true,
-                    codes::EXPIRED_OTP,
-                    Some("The one-time passcode expired, was used, or was tried too often."),
-                )
-                .await?;
-                return self.redeem_screen(
-                    tenant,
-                    &flow,
-                    again("This code has expired or can't be used any more. Send a new code."),
-                );
-            }
+            return self.redeem_screen(tenant, &flow, again(&m));
         }
         if !self.consume_redeem(tenant.id, &flow, "code").await? {
             return Ok(RedeemStep::error(RESTART));

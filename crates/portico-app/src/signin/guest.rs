@@ -7,7 +7,7 @@
 use super::flow::Flow;
 use super::steps::{LOCKED, USED_FORM, WRONG_PASSWORD};
 use super::{Browser, Next, Page, Step};
-use crate::otp::{Checked, Sent};
+use crate::otp::Sent;
 use crate::redeem::realm::{external_identity, home_identity, mail_identity};
 use crate::redeem::{GuestRealm, Proven, org_name};
 use crate::{Actor, App, AppError, Context};
@@ -228,49 +228,11 @@ impl App {
             sent: true,
             error: Some(error),
         };
-        match self
-            .check_passcode(tenant, otp, OtpPurpose::SignIn, &email, code)
+        if let Err(m) = self
+            .check_guest_passcode(tenant, otp, &email, code, browser, &user, None, app_ref)
             .await?
         {
-            Checked::Valid => {}
-            Checked::Wrong(left) => {
-                self.log_sign_in(
-                    tenant,
-                    browser,
-                    Some(&user),
-                    None,
-                    app_ref,
-                    true,
-                    codes::WRONG_OTP,
-                    Some("The one-time passcode entered is not correct."),
-                )
-                .await?;
-                let m = format!(
-                    "That code didn't work. Check the code and try again ({left} {} left).",
-                    if left == 1 { "try" } else { "tries" }
-                );
-                return self.screen(tenant, &flow, retry(m));
-            }
-            Checked::Spent => {
-                self.log_sign_in(
-                    tenant,
-                    browser,
-                    Some(&user),
-                    None,
-                    app_ref,
-                    true,
-                    codes::EXPIRED_OTP,
-                    Some("The one-time passcode expired, was used, or was tried too often."),
-                )
-                .await?;
-                return self.screen(
-                    tenant,
-                    &flow,
-                    retry(
-                        "This code has expired or can't be used any more. Send a new code.".into(),
-                    ),
-                );
-            }
+            return self.screen(tenant, &flow, retry(m));
         }
         if !self.consume_flow(tenant.id, &flow, "code").await? {
             return Ok(Step::next(Next::Error(USED_FORM.into())));
