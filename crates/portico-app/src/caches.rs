@@ -61,6 +61,7 @@ impl Caches {
         self.tenants.clear();
         self.clients.clear();
         self.resources.clear();
+        self.app_actors.clear();
     }
 }
 
@@ -102,6 +103,10 @@ pub struct Caches {
         ),
         ResolvedResource,
     >,
+    /// (tenant, client appId) → the service principal id and name an app-only Graph caller is
+    /// recorded under (audit); nil and the appId when the app has none.
+    pub app_actors:
+        TtlCache<(portico_domain::TenantId, portico_domain::AppId), (uuid::Uuid, String)>,
 }
 
 impl Default for Caches {
@@ -110,6 +115,7 @@ impl Default for Caches {
             tenants: TtlCache::new(RESOURCE_TTL),
             clients: TtlCache::new(RESOURCE_TTL),
             resources: TtlCache::new(RESOURCE_TTL),
+            app_actors: TtlCache::new(RESOURCE_TTL),
         }
     }
 }

@@ -7,6 +7,7 @@ use portico_domain::audit::AuditCategory;
 use portico_domain::directory_object::{ObjectKind, ObjectRef};
 use portico_domain::invitation::{Invitation, NewInvitation, guest_upn, guest_user};
 use portico_domain::user::{User, UserType};
+use portico_domain::validate::DomainName;
 use portico_domain::{TenantId, ValidationError};
 use portico_policy::directory::Action;
 use portico_store::{StoreError, constraint};
@@ -74,14 +75,20 @@ impl App {
             )
             .into());
         }
-        let t = self.store.get_tenant(tenant).await?;
+        let t = self.tenant(tenant).await?;
         let email = new.invited_user_email_address.clone();
         let email_domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-        let domains = self.store.list_domains(tenant).await?;
-        if domains
-            .iter()
-            .any(|d| d.is_verified && d.name.as_str().eq_ignore_ascii_case(email_domain))
-        {
+        // Domains are stored canonical (lower case, IDN as punycode): compare the same form.
+        let canonical_domain = DomainName::parse("invitedUserEmailAddress", email_domain)
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_else(|_| email_domain.to_ascii_lowercase());
+        let initial = t.initial_domain.as_str().to_owned();
+        let upn = guest_upn(&email, &initial);
+        let found = self
+            .store
+            .invitee_lookup(tenant, &upn, &email, &canonical_domain)
+            .await?;
+        if found.own_domain {
             return Err(ValidationError::new(
                 "invitedUserEmailAddress",
                 format!(
@@ -90,17 +97,10 @@ impl App {
             )
             .into());
         }
-        let initial = t.initial_domain.as_str().to_owned();
-        let upn = guest_upn(&email, &initial);
-        let existing = match self.store.find_user_by_upn(tenant, &upn).await {
-            Ok(u) => Some(u),
-            Err(StoreError::NotFound(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
-        let existing = match existing {
+        let existing = match found.by_upn {
             Some(u) => Some(u),
             None => {
-                let same_mail = self.store.find_users_by_mail(tenant, &email).await?;
+                let same_mail = found.by_mail;
                 if let Some(m) = same_mail.iter().find(|u| u.user_type == UserType::Member) {
                     return Err(AppError::Conflict {
                         message: format!(
@@ -116,7 +116,7 @@ impl App {
         let ticket = portico_crypto::secret::random_token(32);
         let invitation_id = uuid::Uuid::new_v4();
         let redeem_url = self.redeem_link(tenant, invitation_id, &ticket);
-        let blocked = self.store.invitations_blocked(tenant, &email).await?;
+        let blocked = found.blocked;
         let mail = if new.send_invitation_message && !blocked {
             Some(
                 self.invitation_mail(

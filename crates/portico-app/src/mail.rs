@@ -24,7 +24,8 @@ pub const MAIL_CONCURRENCY: usize = 8;
 pub const MAIL_SEND_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
 
 enum Outcome {
-    Sent,
+    /// Accepted by the transport; recorded by the caller (in batches).
+    Sent(TenantId, uuid::Uuid),
     Retried,
     Failed,
     /// Not tried: the lease was running out (the mail is claimed again when it ends).
@@ -97,9 +98,11 @@ impl App {
         let mut done = Delivery::default();
         let mut rows = claimed.into_iter();
         let mut set = tokio::task::JoinSet::new();
-        // A sliding window: a new send starts as soon as one finishes.
+        let mut failure = None;
+        // A sliding window: a new send starts as soon as one finishes. Deliveries finished
+        // together are recorded in one transaction.
         loop {
-            while set.len() < MAIL_CONCURRENCY {
+            while failure.is_none() && set.len() < MAIL_CONCURRENCY {
                 let Some((tenant, row)) = rows.next() else {
                     break;
                 };
@@ -111,14 +114,31 @@ impl App {
                     app.deliver_one(&transport, tenant, row).await
                 });
             }
-            let Some(joined) = set.join_next().await else {
-                return Ok(done);
+            let Some(first) = set.join_next().await else {
+                return failure.map_or(Ok(done), Err);
             };
-            match joined.map_err(|e| AppError::Internal(e.to_string()))?? {
-                Outcome::Sent => done.sent += 1,
-                Outcome::Retried => done.retried += 1,
-                Outcome::Failed => done.failed += 1,
-                Outcome::Skipped => done.skipped += 1,
+            let mut finished = vec![first];
+            while let Some(more) = set.try_join_next() {
+                finished.push(more);
+            }
+            let mut sent = Vec::new();
+            for joined in finished {
+                match joined.map_err(|e| AppError::Internal(e.to_string())) {
+                    Ok(Ok(Outcome::Sent(tenant, id))) => {
+                        done.sent += 1;
+                        sent.push((tenant, id));
+                    }
+                    Ok(Ok(Outcome::Retried)) => done.retried += 1,
+                    Ok(Ok(Outcome::Failed)) => done.failed += 1,
+                    Ok(Ok(Outcome::Skipped)) => done.skipped += 1,
+                    // No new sends after a failure; the ones under way finish first.
+                    Ok(Err(e)) | Err(e) => failure = Some(e),
+                }
+            }
+            if !sent.is_empty()
+                && let Err(e) = self.store.mail_sent(&sent, self.clock.now()).await
+            {
+                failure = Some(e.into());
             }
         }
     }
@@ -150,11 +170,8 @@ impl App {
             });
         Ok(match sent {
             Ok(()) => {
-                self.store
-                    .mail_sent(tenant, row.id, self.clock.now())
-                    .await?;
                 tracing::info!(tenant = %tenant, mail = %row.id, kind = row.kind.as_str(), attempts = row.attempts, "mail sent");
-                Outcome::Sent
+                Outcome::Sent(tenant, row.id)
             }
             Err(SendError::Permanent(e)) => {
                 tracing::warn!(tenant = %tenant, mail = %row.id, error = %e, "mail refused; giving up");

@@ -64,6 +64,12 @@ impl App {
         Ok(self.store.list_tenants().await?)
     }
 
+    /// A tenant by id, through the tenant cache (a change made on another replica shows within
+    /// [`crate::caches::RESOURCE_TTL`]; one made here at once).
+    pub async fn tenant(&self, id: TenantId) -> Result<Tenant, AppError> {
+        self.resolve_tenant(&id.to_string()).await
+    }
+
     /// Finds a tenant by GUID or by any of its verified domains.
     pub async fn resolve_tenant(&self, id_or_domain: &str) -> Result<Tenant, AppError> {
         let key = id_or_domain.to_ascii_lowercase();

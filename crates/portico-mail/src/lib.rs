@@ -13,6 +13,7 @@ pub mod mails;
 pub mod message;
 mod sanitize;
 pub mod smtp;
+pub mod smtp_pool;
 mod templates;
 pub mod transport;
 

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::TlsParameters;
 use lettre::transport::smtp::response::Severity;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::message::Message;
+use crate::smtp_pool::{Pool, PoolError, Protection};
 use crate::transport::{SendError, build};
 
 /// How the connection to the SMTP server is protected.
@@ -60,10 +60,11 @@ impl std::fmt::Debug for SmtpSettings {
 }
 
 /// Sends messages to one SMTP server over a small pool of reused connections (at most 8, closed
-/// after 30 s idle; a connection that broke is replaced), one SMTP transaction per message.
+/// after 30 s idle; a connection that broke is replaced; see [`crate::smtp_pool`]), one SMTP
+/// transaction per message.
 #[derive(Clone)]
 pub struct SmtpSender {
-    transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
+    pool: Arc<Pool>,
     from: Mailbox,
     host: String,
     port: u16,
@@ -80,8 +81,7 @@ impl std::fmt::Debug for SmtpSender {
 }
 
 impl SmtpSender {
-    /// Checks the settings and prepares the transport (no connection is made yet). Call it
-    /// inside a Tokio runtime: the connection pool keeps a task that closes idle connections.
+    /// Checks the settings and prepares the transport (no connection is made yet).
     ///
     /// # Errors
     /// A message naming the bad setting: empty host, port 0, zero timeout, an invalid sender,
@@ -103,29 +103,24 @@ impl SmtpSender {
                 settings.from
             )
         })?;
-        let tls = match settings.security {
-            Security::Plain => Tls::None,
-            Security::StartTls => Tls::Required(tls_parameters(host)?),
-            Security::Tls => Tls::Wrapper(tls_parameters(host)?),
+        let protection = match settings.security {
+            Security::Plain => Protection::Plain,
+            Security::StartTls => Protection::StartTls(tls_parameters(host)?),
+            Security::Tls => Protection::Implicit(tls_parameters(host)?),
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(settings.port)
-            .tls(tls)
-            .timeout(Some(settings.timeout))
-            .pool_config(
-                lettre::transport::smtp::PoolConfig::new()
-                    .max_size(8)
-                    .idle_timeout(std::time::Duration::from_secs(30)),
-            );
-        match (&settings.username, &settings.password) {
-            (Some(user), Some(password)) => {
-                builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-            }
-            (None, None) => {}
+        let credentials = match (&settings.username, &settings.password) {
+            (Some(user), Some(password)) => Some(Credentials::new(user.clone(), password.clone())),
+            (None, None) => None,
             _ => return Err("the SMTP username and password go together".to_owned()),
-        }
+        };
         Ok(Self {
-            transport: Arc::new(builder.build()),
+            pool: Arc::new(Pool::new(
+                host.to_owned(),
+                settings.port,
+                protection,
+                credentials,
+                settings.timeout,
+            )),
             from,
             host: host.to_owned(),
             port: settings.port,
@@ -139,7 +134,7 @@ impl SmtpSender {
     /// failures; [`SendError::Permanent`] for invalid addresses and other 5xx replies.
     pub async fn send(&self, msg: &Message, message_id: &str) -> Result<(), SendError> {
         let email = build(msg, message_id, Some(&self.from), Some(&self.from.email))?;
-        match self.transport.send(email).await {
+        match self.pool.send(email.envelope(), &email.formatted()).await {
             Ok(_) => {
                 tracing::debug!(message_id, host = %self.host, "mail sent");
                 Ok(())
@@ -166,8 +161,11 @@ const LOGIN_REPLIES: [&str; 4] = ["530", "534", "535", "538"];
 /// Transient or permanent: 4xx replies, network, timeout, TLS and configuration problems are
 /// transient; 5xx replies (other than login ones) and addresses the server cannot take
 /// (non-ASCII without SMTPUTF8) are permanent.
-fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+fn classify(e: &PoolError) -> SendError {
     let text = e.to_string();
+    let PoolError::Smtp(e) = e else {
+        return SendError::Transient(text);
+    };
     if let Some(code) = e.status() {
         let permanent = code.severity == Severity::PermanentNegativeCompletion
             && !LOGIN_REPLIES.contains(&code.to_string().as_str());

@@ -12,6 +12,17 @@ pub enum Backend {
     Postgres,
 }
 
+/// Whether a lookup among indexes that all start with `tenant_id` (users by UPN or mail) keeps
+/// its prepared statement (the value for sqlx's `persistent`). On PostgreSQL it does not: a
+/// connection caches a generic plan after a few runs, and one made while the table was young
+/// (no statistics yet, every index equally cheap) may walk a whole tenant through the wrong
+/// index until autovacuum's next ANALYZE; an unnamed statement is planned for each run with
+/// the table's current size instead, for a fraction of a millisecond. SQLite's planner does
+/// not depend on the table's size here, so its statements stay prepared.
+pub(crate) fn plan_once(backend: Backend) -> bool {
+    backend == Backend::Sqlite
+}
+
 impl Backend {
     /// Lower-case name.
     #[must_use]

@@ -10,9 +10,11 @@
 )]
 
 use crate::Store;
-use crate::conformance::{now, tenant};
+use crate::conformance::{audit, new_user, now, tenant};
 use portico_domain::mail::{MailKind, OutboxMail};
 use portico_domain::otp::{OTP_LIFETIME, OTP_MAX_FAILURES, OtpCode, OtpPurpose};
+use portico_domain::tenant::{Domain, VerificationMethod};
+use portico_domain::validate::DomainName;
 use std::sync::Arc;
 use time::Duration;
 
@@ -75,7 +77,10 @@ pub async fn outbox_claims_lease_retry_and_deliver_once(store: Arc<dyn Store>) {
         .mail_retry(t.id, a.id, after_lease + Duration::minutes(5), "421 busy")
         .await
         .unwrap();
-    store.mail_sent(other.id, b.id, after_lease).await.unwrap();
+    store
+        .mail_sent(&[(other.id, b.id)], after_lease)
+        .await
+        .unwrap();
     let later = after_lease + Duration::minutes(3);
     let c = store
         .claim_mail(later, later + Duration::minutes(1), 10)
@@ -182,4 +187,203 @@ pub async fn passcodes_are_single_use_and_superseded(store: Arc<dyn Store>) {
     let other = tenant(store.as_ref(), "otp2").await;
     assert!(store.get_otp(other.id, third.id).await.is_err());
     assert!(!store.use_otp(other.id, third.id, now()).await.unwrap());
+}
+
+/// Many deliveries are recorded at once (more than one statement's worth), across tenants;
+/// mails not named stay pending.
+pub async fn outbox_records_many_deliveries_at_once(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "outbox-many").await;
+    let other = tenant(store.as_ref(), "outbox-many2").await;
+    let start = now();
+    let mut mails = Vec::new();
+    for i in 0..21 {
+        let owner = if i % 3 == 0 { other.id } else { t.id };
+        let m = OutboxMail::new(MailKind::Invitation, format!("sealed-{i}"), start);
+        store.enqueue_mail(owner, &m).await.unwrap();
+        mails.push((owner, m.id));
+    }
+    let at = start + Duration::seconds(1);
+    let claimed = store
+        .claim_mail(at, at + Duration::minutes(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 21);
+    let (done, left) = mails.split_at(20);
+    store.mail_sent(done, at).await.unwrap();
+    store.mail_sent(&[], at).await.unwrap();
+    let counts = store.outbox_counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sent), (1, 20));
+    // a mail named with the wrong tenant is not touched
+    let wrong = if left[0].0 == t.id { other.id } else { t.id };
+    store.mail_sent(&[(wrong, left[0].1)], at).await.unwrap();
+    assert_eq!(store.outbox_counts().await.unwrap().pending, 1);
+    let later = at + Duration::minutes(2);
+    let again = store
+        .claim_mail(later, later + Duration::minutes(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1, "only the unsent mail is claimed again");
+    assert_eq!(again[0].1.id, left[0].1);
+}
+
+/// What an invitation reads before it is made: the user with the guest UPN, live users with
+/// the address (first two by id, this tenant only, case-insensitive), blocks, own domains.
+pub async fn invitee_lookup_finds_upn_mail_block_and_domain(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "lookup").await;
+    let other = tenant(store.as_ref(), "lookup2").await;
+    let upn = "g_fabrikam.example#EXT#@lookup.onportico.test";
+    let empty = store
+        .invitee_lookup(t.id, upn, "g@fabrikam.example", "fabrikam.example")
+        .await
+        .unwrap();
+    assert!(empty.by_upn.is_none() && empty.by_mail.is_empty());
+    assert!(!empty.blocked && !empty.own_domain);
+
+    let mut guest = new_user(upn);
+    guest.mail = Some("G@Fabrikam.example".into());
+    store
+        .create_user(t.id, &guest, None, &audit("Add user"))
+        .await
+        .unwrap();
+    let mut shared = Vec::new();
+    for i in 0..3 {
+        let mut u = new_user(&format!("shared{i}@lookup.onportico.test"));
+        u.mail = Some("Shared@Fabrikam.example".into());
+        store
+            .create_user(t.id, &u, None, &audit("Add user"))
+            .await
+            .unwrap();
+        shared.push(u);
+    }
+    let mut gone = new_user("gone@lookup.onportico.test");
+    gone.mail = Some("gone@fabrikam.example".into());
+    store
+        .create_user(t.id, &gone, None, &audit("Add user"))
+        .await
+        .unwrap();
+    store
+        .soft_delete_user(t.id, gone.id, now(), &audit("Delete user"))
+        .await
+        .unwrap();
+    let mut elsewhere = new_user("x@lookup2.onportico.test");
+    elsewhere.mail = Some("gone@fabrikam.example".into());
+    store
+        .create_user(other.id, &elsewhere, None, &audit("Add user"))
+        .await
+        .unwrap();
+
+    let found = store
+        .invitee_lookup(
+            t.id,
+            &upn.to_uppercase(),
+            "g@FABRIKAM.example",
+            "fabrikam.example",
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.by_upn.map(|u| u.id), Some(guest.id));
+    assert_eq!(
+        found.by_mail.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![guest.id],
+        "the UPN's user is also a mail match"
+    );
+
+    let by_mail = store
+        .invitee_lookup(
+            t.id,
+            "shared_fabrikam.example#EXT#@lookup.onportico.test",
+            "shared@fabrikam.example",
+            "fabrikam.example",
+        )
+        .await
+        .unwrap();
+    assert!(by_mail.by_upn.is_none());
+    let mut ids: Vec<_> = shared.iter().map(|u| u.id.0).collect();
+    ids.sort();
+    assert_eq!(
+        by_mail.by_mail.iter().map(|u| u.id.0).collect::<Vec<_>>(),
+        ids[..2].to_vec(),
+        "the first two by id"
+    );
+
+    let deleted = store
+        .invitee_lookup(t.id, "none", "gone@fabrikam.example", "fabrikam.example")
+        .await
+        .unwrap();
+    assert!(
+        deleted.by_mail.is_empty(),
+        "deleted users and other tenants' users are not found"
+    );
+
+    store
+        .block_invitations(
+            t.id,
+            "Blocked@Fabrikam.example",
+            now(),
+            &audit("Block invitations"),
+        )
+        .await
+        .unwrap();
+    let blocked = |tenant| {
+        let store = store.clone();
+        async move {
+            store
+                .invitee_lookup(
+                    tenant,
+                    "none",
+                    "blocked@fabrikam.example",
+                    "fabrikam.example",
+                )
+                .await
+                .unwrap()
+                .blocked
+        }
+    };
+    assert!(blocked(t.id).await);
+    assert!(!blocked(other.id).await, "a block is per tenant");
+
+    let own = |domain: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .invitee_lookup(t.id, "none", "a@b.example", domain)
+                .await
+                .unwrap()
+                .own_domain
+        }
+    };
+    assert!(own("lookup.onportico.test").await, "the initial domain");
+    let contoso = DomainName::parse("d", "contoso-lookup.example").unwrap();
+    store
+        .add_domain(
+            t.id,
+            &Domain {
+                name: contoso.clone(),
+                is_initial: false,
+                is_verified: false,
+                is_default: false,
+                verification_code: "code123".into(),
+                verification_method: None,
+                created_at: now(),
+                verified_at: None,
+            },
+            &audit("Add domain"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        !own("contoso-lookup.example").await,
+        "an unverified domain is not the tenant's"
+    );
+    store
+        .verify_domain(
+            t.id,
+            &contoso,
+            VerificationMethod::DnsTxt,
+            now(),
+            &audit("Verify domain"),
+        )
+        .await
+        .unwrap();
+    assert!(own("contoso-lookup.example").await);
 }

@@ -10,9 +10,34 @@ use portico_domain::mail::OutboxMail;
 use portico_domain::user::User;
 use portico_domain::{TenantId, UserId};
 
+/// What an invitation must know about its address before it is made, read in one round of
+/// queries on one connection (see [`InvitationStore::invitee_lookup`]).
+#[derive(Debug, Clone, Default)]
+pub struct InviteeLookup {
+    /// The live user whose UPN is the guest UPN of the address (case-insensitive).
+    pub by_upn: Option<User>,
+    /// The first two live users, in id order, whose primary mail is the address
+    /// (case-insensitive); the UPN's user among them if its mail is the address.
+    pub by_mail: Vec<User>,
+    /// Whether the address asked not to be invited.
+    pub blocked: bool,
+    /// Whether the address's domain is a verified domain of the tenant.
+    pub own_domain: bool,
+}
+
 /// Invitation storage.
 #[async_trait::async_trait]
 pub trait InvitationStore {
+    /// Reads what inviting `email` (lower-cased domain `domain`, guest UPN `upn`) must know:
+    /// the user with that UPN or else the users with that mail, whether the address blocked
+    /// invitations, and whether `domain` is one of the tenant's verified domains.
+    async fn invitee_lookup(
+        &self,
+        tenant: TenantId,
+        upn: &str,
+        email: &str,
+        domain: &str,
+    ) -> Result<InviteeLookup, StoreError>;
     /// Records an invitation. With `new_user`, the guest user is created first (with
     /// `sponsors`), as for `create_user`; otherwise the invitation is for the existing
     /// `invitation.user_id`. Open invitations of that user are revoked. One transaction with
@@ -53,18 +78,22 @@ pub(crate) fn invitation_from_row(r: &impl RowExt) -> Result<Invitation, StoreEr
 macro_rules! invitation_store_impl {
     ($store:ty) => {
         impl $store {
-            /// Revokes the user's open invitations and inserts `inv`.
+            /// Revokes the user's open invitations (unless the user was created in this
+            /// transaction, so has none) and inserts `inv`.
             async fn insert_invitation_rows(
                 tx: &mut sqlx::Transaction<'static, <$store as $crate::backend::HasDb>::Db>,
                 tenant: portico_domain::TenantId,
                 inv: &portico_domain::invitation::Invitation,
+                new_user: bool,
             ) -> Result<(), $crate::StoreError> {
+                if !new_user {
                 sqlx::query("UPDATE invitations SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND redeemed_at IS NULL")
                     .bind(tenant.0)
                     .bind(inv.user_id.0)
                     .bind($crate::ts::Ts(inv.created_at))
                     .execute(&mut **tx)
                     .await?;
+                }
                 sqlx::query("INSERT INTO invitations (tenant_id, id, user_id, ticket_hash, invited_email, redirect_url, send_message, message_info, invited_by, created_at, redeemed_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL)")
                     .bind(tenant.0)
                     .bind(inv.id)
@@ -84,6 +113,39 @@ macro_rules! invitation_store_impl {
 
         #[async_trait::async_trait]
         impl $crate::invitations::InvitationStore for $store {
+            async fn invitee_lookup(&self, tenant: portico_domain::TenantId, upn: &str, email: &str, domain: &str) -> Result<$crate::invitations::InviteeLookup, $crate::StoreError> {
+                use $crate::row::RowExt as _;
+                let mut conn = self.pool.acquire().await?;
+                // The UPN match and the first two mail matches (each half searches its own index).
+                let rows = sqlx::query(concat!(
+                    "SELECT * FROM (SELECT ", $crate::users::user_columns!(), ", CAST(1 AS BIGINT) AS upn_match FROM users WHERE tenant_id = $1 AND lower(user_principal_name) = lower($2) AND deleted_at IS NULL) AS by_upn",
+                    " UNION ALL SELECT * FROM (SELECT ", $crate::users::user_columns!(), ", CAST(0 AS BIGINT) AS upn_match FROM users WHERE tenant_id = $1 AND lower(mail) = lower($3) AND deleted_at IS NULL ORDER BY id LIMIT 2) AS by_mail"))
+                    .persistent($crate::backend::plan_once(Self::BACKEND))
+                    .bind(tenant.0)
+                    .bind(upn)
+                    .bind(email)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let mut out = $crate::invitations::InviteeLookup::default();
+                for r in &rows {
+                    let user = $crate::users::user_from_row(r)?;
+                    if r.int("upn_match")? == 1 {
+                        out.by_upn = Some(user);
+                    } else {
+                        out.by_mail.push(user);
+                    }
+                }
+                let flags = sqlx::query("SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM invitation_blocks WHERE tenant_id = $1 AND email = $2) THEN 1 ELSE 0 END AS BIGINT) AS blocked, CAST(CASE WHEN EXISTS (SELECT 1 FROM domains WHERE tenant_id = $1 AND name = $3 AND is_verified) THEN 1 ELSE 0 END AS BIGINT) AS own_domain")
+                    .bind(tenant.0)
+                    .bind(email.to_lowercase())
+                    .bind(domain)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                out.blocked = flags.int("blocked")? == 1;
+                out.own_domain = flags.int("own_domain")? == 1;
+                Ok(out)
+            }
+
             async fn create_invitation(&self, tenant: portico_domain::TenantId, new_user: Option<&portico_domain::user::User>, sponsors: &[portico_domain::directory_object::ObjectRef], inv: &portico_domain::invitation::Invitation, mail: Option<&portico_domain::mail::OutboxMail>, audit: &[portico_domain::audit::AuditEvent]) -> Result<(), $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
                 if let Some(u) = new_user {
@@ -109,7 +171,7 @@ macro_rules! invitation_store_impl {
                         return Err($crate::StoreError::NotFound("user"));
                     }
                 }
-                Self::insert_invitation_rows(&mut tx, tenant, inv).await?;
+                Self::insert_invitation_rows(&mut tx, tenant, inv, new_user.is_some()).await?;
                 if let Some(m) = mail {
                     Self::insert_mail_row(&mut tx, tenant, m).await?;
                 }

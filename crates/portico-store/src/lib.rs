@@ -57,7 +57,7 @@ pub use credentials::{KeyCredentialStore, StoredKeyCredential};
 pub use error::{StoreError, constraint};
 pub use grants::{GrantStore, Redemption};
 pub use groups::GroupStore;
-pub use invitations::InvitationStore;
+pub use invitations::{InvitationStore, InviteeLookup};
 pub use keys::{KeyStore, StoredKey};
 pub use migrate::{SchemaStatus, latest_version};
 pub use outbox::OutboxStore;

@@ -74,6 +74,11 @@ const SQLITE: &[Embedded] = &[
         "tenant policies",
         include_str!("../migrations/sqlite/0013_tenant_policies.sql"),
     ),
+    (
+        14,
+        "invitation hot paths",
+        include_str!("../migrations/sqlite/0014_invitation_hot_paths.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -140,6 +145,11 @@ const POSTGRES: &[Embedded] = &[
         13,
         "tenant policies",
         include_str!("../migrations/postgres/0013_tenant_policies.sql"),
+    ),
+    (
+        14,
+        "invitation hot paths",
+        include_str!("../migrations/postgres/0014_invitation_hot_paths.sql"),
     ),
 ];
 

@@ -23,11 +23,10 @@ pub trait OutboxStore {
         lease_until: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<(TenantId, OutboxMail)>, StoreError>;
-    /// Records a delivery.
+    /// Records deliveries (mails named by tenant and id; one transaction).
     async fn mail_sent(
         &self,
-        tenant: TenantId,
-        id: uuid::Uuid,
+        sent: &[(TenantId, uuid::Uuid)],
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
     /// Records a failed attempt to try again at `next_attempt_at`.
@@ -114,14 +113,27 @@ macro_rules! outbox_store_impl {
                 Ok(out)
             }
 
-            async fn mail_sent(&self, tenant: portico_domain::TenantId, id: uuid::Uuid, at: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
+            async fn mail_sent(&self, sent: &[(portico_domain::TenantId, uuid::Uuid)], at: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
+                if sent.is_empty() {
+                    return Ok(());
+                }
                 let mut tx = self.write_tx().await?;
-                sqlx::query("UPDATE outbox SET sent_at = $3, lease_until = NULL, last_error = NULL WHERE tenant_id = $1 AND id = $2")
-                    .bind(tenant.0)
-                    .bind(id)
-                    .bind($crate::ts::Ts(at))
-                    .execute(&mut *tx)
-                    .await?;
+                // One statement per 16 mails: (tenant_id, id) pairs ORed, each a primary-key search.
+                for chunk in sent.chunks(16) {
+                    let keys: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("(tenant_id = ${} AND id = ${})", 2 * i + 2, 2 * i + 3))
+                        .collect();
+                    let sql = format!(
+                        "UPDATE outbox SET sent_at = $1, lease_until = NULL, last_error = NULL WHERE {}",
+                        keys.join(" OR ")
+                    );
+                    // Only placeholders are formatted into the text.
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind($crate::ts::Ts(at));
+                    for (tenant, id) in chunk {
+                        q = q.bind(tenant.0).bind(*id);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

@@ -244,7 +244,7 @@ macro_rules! redemption_store_impl {
                 }
                 Self::delete_identity_keys(&mut tx, tenant, u.id).await?;
                 Self::insert_identity_keys(&mut tx, tenant, u).await?;
-                Self::insert_invitation_rows(&mut tx, tenant, inv).await?;
+                Self::insert_invitation_rows(&mut tx, tenant, inv, false).await?;
                 if let Some(m) = mail {
                     Self::insert_mail_row(&mut tx, tenant, m).await?;
                 }

@@ -323,6 +323,7 @@ macro_rules! user_store_impl {
 
             async fn find_user_by_upn(&self, tenant: portico_domain::TenantId, upn: &str) -> Result<portico_domain::user::User, $crate::StoreError> {
                 let row = sqlx::query(concat!("SELECT ", $crate::users::user_columns!(), " FROM users WHERE tenant_id = $1 AND lower(user_principal_name) = lower($2) AND deleted_at IS NULL"))
+                    .persistent($crate::backend::plan_once(Self::BACKEND))
                     .bind(tenant.0)
                     .bind(upn)
                     .fetch_optional(&self.pool)
@@ -333,6 +334,7 @@ macro_rules! user_store_impl {
 
             async fn find_users_by_mail(&self, tenant: portico_domain::TenantId, mail: &str) -> Result<Vec<portico_domain::user::User>, $crate::StoreError> {
                 let rows = sqlx::query(concat!("SELECT ", $crate::users::user_columns!(), " FROM users WHERE tenant_id = $1 AND lower(mail) = lower($2) AND deleted_at IS NULL ORDER BY id LIMIT 2"))
+                    .persistent($crate::backend::plan_once(Self::BACKEND))
                     .bind(tenant.0)
                     .bind(mail)
                     .fetch_all(&self.pool)
@@ -544,10 +546,13 @@ macro_rules! user_store_impl {
 
             async fn purge_users_deleted_before(&self, cutoff: time::OffsetDateTime, audit: &portico_domain::audit::AuditEvent) -> Result<u64, $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
-                let expired: Vec<(uuid::Uuid, uuid::Uuid, String, String)> = sqlx::query_as("SELECT tenant_id, id, user_principal_name, display_name FROM users WHERE deleted_at < $1 ORDER BY tenant_id, id")
+                // Sorted here, not in SQL: an ORDER BY on the primary key would make SQLite walk
+                // every user instead of searching the index of deleted ones.
+                let mut expired: Vec<(uuid::Uuid, uuid::Uuid, String, String)> = sqlx::query_as("SELECT tenant_id, id, user_principal_name, display_name FROM users WHERE deleted_at < $1")
                     .bind($crate::ts::Ts(cutoff))
                     .fetch_all(&mut *tx)
                     .await?;
+                expired.sort_by_key(|(tenant, id, _, _)| (*tenant, *id));
                 for (tenant, id, upn, name) in &expired {
                     let tenant = portico_domain::TenantId(*tenant);
                     Self::delete_object_links(&mut tx, tenant, *id).await?;

@@ -40,6 +40,8 @@ portico_store::backend_tests!(
     bulk_import_is_all_or_nothing,
     user_count_follows_every_change,
     outbox_claims_lease_retry_and_deliver_once,
+    outbox_records_many_deliveries_at_once,
+    invitee_lookup_finds_upn_mail_block_and_domain,
     passcodes_are_single_use_and_superseded,
     policies_are_per_tenant_documents_written_with_audit,
 );

@@ -162,14 +162,26 @@ impl App {
                 user_principal_name: user.user_principal_name.clone(),
             },
             CallerKind::App { roles } => {
-                let (sp, name) = match self
-                    .store
-                    .find_service_principal_by_app_id(caller.tenant.id, caller.client)
-                    .await
-                {
-                    Ok(sp) => (sp.id.0, sp.display_name),
-                    Err(StoreError::NotFound(_)) => (uuid::Uuid::nil(), caller.client.to_string()),
-                    Err(e) => return Err(e.into()),
+                let key = (caller.tenant.id, caller.client);
+                let (sp, name) = match self.caches.app_actors.get(&key) {
+                    Some(found) => found.as_ref().clone(),
+                    None => {
+                        let found = match self
+                            .store
+                            .find_service_principal_by_app_id(caller.tenant.id, caller.client)
+                            .await
+                        {
+                            Ok(sp) => (sp.id.0, sp.display_name),
+                            Err(StoreError::NotFound(_)) => {
+                                (uuid::Uuid::nil(), caller.client.to_string())
+                            }
+                            Err(e) => return Err(e.into()),
+                        };
+                        self.caches
+                            .app_actors
+                            .put(key, std::sync::Arc::new(found.clone()));
+                        found
+                    }
                 };
                 Actor::App {
                     tenant: caller.tenant.id,
@@ -225,10 +237,10 @@ impl App {
         let (Some(tid), Some(oid), Some(azp)) = (id("tid"), id("oid"), id("azp")) else {
             return unauth("Access token validation failure: tid, oid or azp is missing.");
         };
-        let tenant = match self.store.get_tenant(TenantId(tid)).await {
+        let tenant = match self.tenant(TenantId(tid)).await {
             Ok(t) => t,
-            Err(StoreError::NotFound(_)) => return unauth("The token's tenant does not exist."),
-            Err(e) => return Err(e.into()),
+            Err(AppError::NotFound(_)) => return unauth("The token's tenant does not exist."),
+            Err(e) => return Err(e),
         };
         let kind = match claims.get("idtyp").and_then(Value::as_str) {
             Some("app") => CallerKind::App {
