@@ -98,6 +98,13 @@ async fn invitations_create_guests(store: Arc<dyn Store>) {
             with("invitedUserEmailAddress", json!(format!("x@{initial}"))),
         ),
         (
+            "own domain in capitals",
+            with(
+                "invitedUserEmailAddress",
+                json!(format!("X@{}", initial.to_uppercase())),
+            ),
+        ),
+        (
             "a member's address",
             with("invitedUserEmailAddress", json!("alice@contoso.example")),
         ),

@@ -8,8 +8,8 @@
 //! its own socket.
 //!
 //! At most [`MAX_CONNECTIONS`] conversations run at once; an idle connection is kept for
-//! [`IDLE_TIMEOUT`] and checked with `NOOP` before reuse when it has been idle a while; a
-//! connection that failed in any way is closed, never reused.
+//! [`IDLE_TIMEOUT`] and checked with `NOOP` before each reuse (a server may close a connection
+//! after a message or when idle); a connection that failed in any way is closed, never reused.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -24,8 +24,6 @@ use tokio::sync::Semaphore;
 pub const MAX_CONNECTIONS: usize = 8;
 /// How long an unused connection is kept open.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// A connection idle longer than this is checked with `NOOP` before it carries a message.
-const CHECK_AFTER: Duration = Duration::from_secs(2);
 
 /// How a new connection is protected.
 #[derive(Clone)]
@@ -128,16 +126,13 @@ impl Pool {
     /// A pooled connection that still works, if any (expired ones are dropped).
     async fn take_idle(&self) -> Option<AsyncSmtpConnection> {
         loop {
-            let (since, mut conn) = {
+            let (_, mut conn) = {
                 let mut idle = self.idle.lock().ok()?;
                 idle.retain(|(at, _)| at.elapsed() < IDLE_TIMEOUT);
                 idle.pop()?
             };
             if conn.has_broken() {
                 continue;
-            }
-            if since.elapsed() < CHECK_AFTER {
-                return Some(conn);
             }
             let alive = tokio::time::timeout(self.timeout, conn.test_connected()).await;
             if matches!(alive, Ok(true)) {
@@ -227,3 +222,7 @@ impl Pool {
         }))
     }
 }
+
+#[cfg(test)]
+#[path = "smtp_pool_tests.rs"]
+mod tests;
