@@ -98,6 +98,42 @@ pub(crate) fn audit_from_row(r: &impl RowExt) -> Result<AuditEvent, StoreError> 
 macro_rules! audit_store_impl {
     ($store:ty) => {
         impl $store {
+            /// Inserts audit events with one statement per 32 events.
+            async fn insert_audit_rows(
+                tx: &mut sqlx::Transaction<'static, <$store as $crate::backend::HasDb>::Db>,
+                tenant: portico_domain::TenantId,
+                events: &[portico_domain::audit::AuditEvent],
+            ) -> Result<(), $crate::StoreError> {
+                for chunk in events.chunks(32) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| {
+                            let p: Vec<String> = (1..=12).map(|c| format!("${}", i * 12 + c)).collect();
+                            format!("({})", p.join(", "))
+                        })
+                        .collect();
+                    // Only placeholders are formatted into the text.
+                    let sql = format!("INSERT INTO audit_events (tenant_id, id, activity_at, category, activity_display_name, operation_type, result, result_reason, initiated_by, target_resources, correlation_id, logged_by_service) VALUES {}", rows.join(", "));
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for e in chunk {
+                        q = q
+                            .bind(tenant.0)
+                            .bind(e.id.0)
+                            .bind($crate::ts::Ts(e.activity_date_time))
+                            .bind(e.category.as_str())
+                            .bind(&e.activity_display_name)
+                            .bind(&e.operation_type)
+                            .bind(e.result.as_str())
+                            .bind(&e.result_reason)
+                            .bind($crate::row::to_json(&e.initiated_by)?)
+                            .bind($crate::row::to_json(&e.target_resources)?)
+                            .bind(e.correlation_id.0)
+                            .bind(&e.logged_by_service);
+                    }
+                    q.execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
             async fn insert_audit_row(
                 tx: &mut sqlx::Transaction<'static, <$store as $crate::backend::HasDb>::Db>,
                 tenant: portico_domain::TenantId,

@@ -175,9 +175,7 @@ macro_rules! invitation_store_impl {
                 if let Some(m) = mail {
                     Self::insert_mail_row(&mut tx, tenant, m).await?;
                 }
-                for a in audit {
-                    Self::insert_audit_row(&mut tx, tenant, a).await?;
-                }
+                Self::insert_audit_rows(&mut tx, tenant, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }
