@@ -215,7 +215,12 @@ impl App {
                     .await
                 {
                     Ok(()) => {}
-                    Err(e) if e.is_conflict_on(constraint::USER_UPN) => {
+                    // Which of the two a concurrent invitation of the same address meets first
+                    // depends on the backend.
+                    Err(e)
+                        if e.is_conflict_on(constraint::USER_UPN)
+                            || e.is_conflict_on(constraint::USER_IDENTITY) =>
+                    {
                         return Err(AppError::Conflict {
                             message: format!(
                                 "{email} is being invited by another request; try again."

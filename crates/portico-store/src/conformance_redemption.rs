@@ -11,7 +11,9 @@
 
 use crate::Store;
 use crate::conformance::{audit, new_user, now, tenant};
+use portico_domain::invitation::{Invitation, NewInvitation, guest_user};
 use portico_domain::mail::{MailKind, OutboxMail};
+use portico_domain::odata::ListQuery;
 use portico_domain::otp::{OTP_LIFETIME, OTP_MAX_FAILURES, OtpCode, OtpPurpose};
 use portico_domain::tenant::{Domain, VerificationMethod};
 use portico_domain::validate::DomainName;
@@ -386,4 +388,132 @@ pub async fn invitee_lookup_finds_upn_mail_block_and_domain(store: Arc<dyn Store
         .await
         .unwrap();
     assert!(own("contoso-lookup.example").await);
+}
+
+/// An invitation of a new guest writes the guest (with its identity), the invitation, its mail
+/// and its audit events together, and a second one for the same UPN writes nothing at all.
+pub async fn invitations_are_written_whole_or_not_at_all(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "inviting").await;
+    let new = NewInvitation {
+        invited_user_email_address: "guest@fabrikam.example".into(),
+        invite_redirect_url: "https://myapps.example/".into(),
+        send_invitation_message: true,
+        ..NewInvitation::default()
+    };
+    let invitation = |user: &portico_domain::user::User| Invitation {
+        id: uuid::Uuid::new_v4(),
+        user_id: user.id,
+        ticket_hash: format!("hash-{}", uuid::Uuid::new_v4()),
+        invited_email: "guest@fabrikam.example".into(),
+        redirect_url: "https://myapps.example/".into(),
+        send_message: true,
+        message_info: Default::default(),
+        invited_by: "Inviter".into(),
+        created_at: now(),
+        redeemed_at: None,
+        revoked_at: None,
+    };
+    let users_before = store
+        .count_query_users(t.id, &ListQuery::default())
+        .await
+        .unwrap();
+    let audits_before = store
+        .list_audit_events(t.id, 100, None)
+        .await
+        .unwrap()
+        .len();
+    let guest = guest_user(&new, "inviting.onportico.test", now()).unwrap();
+    let inv = invitation(&guest);
+    let mail = OutboxMail::new(MailKind::Invitation, "sealed".into(), now());
+    store
+        .create_invitation(
+            t.id,
+            Some(&guest),
+            &[],
+            &inv,
+            Some(&mail),
+            &[audit("Add user"), audit("Invite external user")],
+        )
+        .await
+        .unwrap();
+    let stored = store.get_user(t.id, guest.id).await.unwrap();
+    assert_eq!(stored.user_principal_name, guest.user_principal_name);
+    for identity in &guest.identities {
+        assert_eq!(
+            store
+                .find_user_by_identity(t.id, identity)
+                .await
+                .unwrap()
+                .id,
+            guest.id
+        );
+    }
+    let invs = store.invitations_of(t.id, guest.id).await.unwrap();
+    assert_eq!(invs.len(), 1);
+    assert_eq!(invs[0].id, inv.id);
+    assert_eq!(invs[0].ticket_hash, inv.ticket_hash);
+    assert_eq!(store.outbox_counts().await.unwrap().pending, 1);
+    assert_eq!(
+        store
+            .list_audit_events(t.id, 100, None)
+            .await
+            .unwrap()
+            .len(),
+        audits_before + 2
+    );
+    assert_eq!(
+        store
+            .count_query_users(t.id, &ListQuery::default())
+            .await
+            .unwrap(),
+        users_before + 1,
+        "the user counter follows"
+    );
+
+    // the same UPN again (two requests at once): a conflict, and nothing of it is kept
+    let twin = guest_user(&new, "inviting.onportico.test", now()).unwrap();
+    let err = store
+        .create_invitation(
+            t.id,
+            Some(&twin),
+            &[],
+            &invitation(&twin),
+            Some(&OutboxMail::new(
+                MailKind::Invitation,
+                "sealed-2".into(),
+                now(),
+            )),
+            &[audit("Add user"), audit("Invite external user")],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_conflict_on(crate::constraint::USER_UPN)
+            || err.is_conflict_on(crate::constraint::USER_IDENTITY),
+        "{err:?}"
+    );
+    assert!(store.get_user(t.id, twin.id).await.is_err());
+    assert!(
+        store
+            .invitations_of(t.id, twin.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.outbox_counts().await.unwrap().pending, 1);
+    assert_eq!(
+        store
+            .list_audit_events(t.id, 100, None)
+            .await
+            .unwrap()
+            .len(),
+        audits_before + 2
+    );
+    assert_eq!(
+        store
+            .count_query_users(t.id, &ListQuery::default())
+            .await
+            .unwrap(),
+        users_before + 1
+    );
 }

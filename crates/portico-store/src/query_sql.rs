@@ -14,6 +14,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub(crate) enum Bind {
     Text(String),
+    OptText(Option<String>),
+    OptTs(Option<OffsetDateTime>),
     Bool(bool),
     Uuid(Uuid),
     Ts(OffsetDateTime),
@@ -568,6 +570,8 @@ macro_rules! bind_all {
         for b in $binds {
             q = match b {
                 $crate::query_sql::Bind::Text(s) => q.bind(s.clone()),
+                $crate::query_sql::Bind::OptText(s) => q.bind(s.clone()),
+                $crate::query_sql::Bind::OptTs(t) => q.bind(t.map($crate::ts::Ts)),
                 $crate::query_sql::Bind::Bool(v) => q.bind(*v),
                 $crate::query_sql::Bind::Uuid(u) => q.bind(*u),
                 $crate::query_sql::Bind::Ts(t) => q.bind($crate::ts::Ts(*t)),

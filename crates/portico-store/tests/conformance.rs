@@ -42,6 +42,7 @@ portico_store::backend_tests!(
     outbox_claims_lease_retry_and_deliver_once,
     outbox_records_many_deliveries_at_once,
     invitee_lookup_finds_upn_mail_block_and_domain,
+    invitations_are_written_whole_or_not_at_all,
     passcodes_are_single_use_and_superseded,
     policies_are_per_tenant_documents_written_with_audit,
 );
