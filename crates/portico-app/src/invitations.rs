@@ -215,16 +215,22 @@ impl App {
                     .await
                 {
                     Ok(()) => {}
-                    // Which of the two a concurrent invitation of the same address meets first
-                    // depends on the backend.
-                    Err(e)
-                        if e.is_conflict_on(constraint::USER_UPN)
-                            || e.is_conflict_on(constraint::USER_IDENTITY) =>
-                    {
-                        return Err(AppError::Conflict {
-                            message: format!(
-                                "{email} is being invited by another request; try again."
-                            ),
+                    Err(e) if e.is_conflict_on(constraint::USER_UPN) => {
+                        return Err(self.concurrent_invitation(&email));
+                    }
+                    // A concurrent invitation of the same address meets the identity first on
+                    // PostgreSQL; anything else holding the identity is a lasting conflict.
+                    Err(e) if e.is_conflict_on(constraint::USER_IDENTITY) => {
+                        let now_taken = self
+                            .store
+                            .invitee_lookup(tenant, &upn, &email, &canonical_domain)
+                            .await?
+                            .by_upn
+                            .is_some();
+                        return Err(if now_taken {
+                            self.concurrent_invitation(&email)
+                        } else {
+                            e.into()
                         });
                     }
                     Err(e) => return Err(e.into()),
@@ -245,6 +251,13 @@ impl App {
             redeem_url,
             reset_redemption: false,
         })
+    }
+
+    /// The answer to an invitation that lost a race with another invitation of `email`.
+    fn concurrent_invitation(&self, email: &str) -> AppError {
+        AppError::Conflict {
+            message: format!("{email} is being invited by another request; try again."),
+        }
     }
 
     /// The audit events of an invitation: "Add user" for a new guest, "Invite external user",

@@ -136,9 +136,29 @@ impl App {
                 }
             }
             if !sent.is_empty()
-                && let Err(e) = self.store.mail_sent(&sent, self.clock.now()).await
+                && let Err(e) = self.record_sent(&sent).await
             {
-                failure = Some(e.into());
+                failure = Some(e);
+            }
+        }
+    }
+
+    /// Records deliveries, trying three times (recording is idempotent): mails sent but not
+    /// recorded are sent again after their lease.
+    async fn record_sent(&self, sent: &[(TenantId, uuid::Uuid)]) -> Result<(), AppError> {
+        let mut tries = 0;
+        loop {
+            match self.store.mail_sent(sent, self.clock.now()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if tries < 2 => {
+                    tries += 1;
+                    tracing::warn!(error = %e, mails = sent.len(), "recording sent mail failed; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * tries)).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, mails = sent.len(), "sent mail could not be recorded; it will be sent again after its lease");
+                    return Err(e.into());
+                }
             }
         }
     }

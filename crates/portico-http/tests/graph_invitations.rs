@@ -268,6 +268,30 @@ async fn invitations_create_guests(store: Arc<dyn Store>) {
     let nothing = app_token(&f, &[]).await;
     let (status, _, _) = graph(&f, "POST", "/v1.0/invitations", Some(&nothing), Some(&ok)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // a guest renamed away from its address keeps signing in with it: inviting the address
+    // again is a lasting conflict on the identity (400, as Graph answers duplicate values),
+    // not "try again"
+    let (status, _, e) = graph(
+        &f,
+        "PATCH",
+        &format!("/v1.0/users/{guest}"),
+        Some(&admin),
+        Some(&json!({"userPrincipalName": format!("renamed_fabrikam.example#EXT#@{initial}"), "mail": "renamed@fabrikam.example"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{e}");
+    let before = user_count(&f, &admin).await;
+    let (status, _, e) = graph(&f, "POST", "/v1.0/invitations", Some(&inviter), Some(&ok)).await;
+    assert_eq!(
+        (status, code(&e)),
+        (StatusCode::BAD_REQUEST, "Request_BadRequest"),
+        "{e}"
+    );
+    let message = e["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("identities"), "{e}");
+    assert!(!message.contains("try again"), "{e}");
+    assert_eq!(user_count(&f, &admin).await, before, "nothing was created");
 }
 
 portico_store::backend_tests!(invitations_create_guests);
