@@ -15,6 +15,7 @@ pub mod domains;
 pub mod error;
 pub mod graph_api;
 pub mod groups;
+pub mod identity_providers;
 pub mod invitation_reset;
 pub mod invitations;
 pub mod jobs;

@@ -9,6 +9,7 @@ pub mod directory_object;
 pub mod error;
 pub mod grant;
 pub mod group;
+pub mod identity_provider;
 pub mod ids;
 pub mod invitation;
 pub mod mail;

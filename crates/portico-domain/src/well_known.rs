@@ -146,6 +146,16 @@ const GRAPH_ROLES: &[(Uuid, &str, &str)] = &[
         "Policy.ReadWrite.AuthenticationMethod",
         "Read and write all authentication method policies",
     ),
+    (
+        uuid!("e321f0bb-e7f7-481e-bb28-e3b0b32d4bd0"),
+        "IdentityProvider.Read.All",
+        "Read identity providers",
+    ),
+    (
+        uuid!("90db2b9a-d928-4d33-a4dd-8442ae3d41e4"),
+        "IdentityProvider.ReadWrite.All",
+        "Read and write identity providers",
+    ),
 ];
 
 /// Graph delegated permissions: (id, value, admin consent required, description).
@@ -336,6 +346,18 @@ const GRAPH_SCOPES: &[(Uuid, &str, bool, &str)] = &[
         true,
         "Read and write authentication method policies",
     ),
+    (
+        uuid!("43781733-b5a7-4d1b-98f4-e8edff23e1a9"),
+        "IdentityProvider.Read.All",
+        true,
+        "Read identity providers",
+    ),
+    (
+        uuid!("f13ce604-1677-429f-90bd-8a10b9f01325"),
+        "IdentityProvider.ReadWrite.All",
+        true,
+        "Read and write identity providers",
+    ),
 ];
 
 /// Microsoft Graph as an application definition (its app roles and delegated scopes).
@@ -440,6 +462,14 @@ mod tests {
         assert_eq!(
             scope("Policy.ReadWrite.AuthenticationMethod"),
             Some(uuid!("7e823077-d88e-468f-a337-e18f1f0e6c7c"))
+        );
+        assert_eq!(
+            role("IdentityProvider.ReadWrite.All"),
+            Some(uuid!("90db2b9a-d928-4d33-a4dd-8442ae3d41e4"))
+        );
+        assert_eq!(
+            scope("IdentityProvider.Read.All"),
+            Some(uuid!("43781733-b5a7-4d1b-98f4-e8edff23e1a9"))
         );
     }
 

@@ -47,11 +47,17 @@ pub enum GraphAction {
     /// Change the authentication methods policy; a signed-in user also needs a directory role
     /// that manages security policies (`directory::Action::ManageSecurityPolicies`).
     WriteAuthenticationMethodsPolicy,
+    /// Read identity providers (`identity/identityProviders`); a signed-in user also needs a
+    /// directory role that manages them (`directory::Action::ManageIdentityProviders`), as in
+    /// Entra.
+    ReadIdentityProviders,
+    /// Add, change and delete identity providers (the same role for signed-in users).
+    WriteIdentityProviders,
 }
 
 impl GraphAction {
     /// Every action, for tables and tests.
-    pub const ALL: [GraphAction; 18] = [
+    pub const ALL: [GraphAction; 20] = [
         Self::ReadOwnProfile,
         Self::ReadUsers,
         Self::WriteUsers,
@@ -70,6 +76,8 @@ impl GraphAction {
         Self::ReadAuditLogs,
         Self::ReadAuthenticationMethodsPolicy,
         Self::WriteAuthenticationMethodsPolicy,
+        Self::ReadIdentityProviders,
+        Self::WriteIdentityProviders,
     ];
 }
 
@@ -320,6 +328,24 @@ const TABLE: &[Row] = &[
         &["Policy.ReadWrite.AuthenticationMethod"],
         false,
     ),
+    (
+        GraphAction::ReadIdentityProviders,
+        &[
+            "IdentityProvider.Read.All",
+            "IdentityProvider.ReadWrite.All",
+        ],
+        &[
+            "IdentityProvider.Read.All",
+            "IdentityProvider.ReadWrite.All",
+        ],
+        false,
+    ),
+    (
+        GraphAction::WriteIdentityProviders,
+        &["IdentityProvider.ReadWrite.All"],
+        &["IdentityProvider.ReadWrite.All"],
+        false,
+    ),
 ];
 
 /// The directory roles an app acts with for the changes its Graph application permissions
@@ -366,6 +392,9 @@ pub fn app_equivalent_roles(app_roles: &[String]) -> Vec<DirectoryRole> {
     if has("Policy.ReadWrite.AuthenticationMethod") {
         out.push(DirectoryRole::SecurityAdministrator);
     }
+    if has("IdentityProvider.ReadWrite.All") {
+        out.push(DirectoryRole::ExternalIdentityProviderAdministrator);
+    }
     out
 }
 
@@ -384,7 +413,8 @@ pub fn permissions(
 }
 
 /// The directory action a signed-in user must also be allowed (by a directory role) for a
-/// delegated change or a delegated read of the audit log; `None` for other reads.
+/// delegated change, or a delegated read of the audit log or of identity providers; `None` for
+/// other reads.
 #[must_use]
 pub fn directory_action(action: GraphAction) -> Option<crate::directory::Action> {
     use crate::directory::Action as A;
@@ -399,6 +429,9 @@ pub fn directory_action(action: GraphAction) -> Option<crate::directory::Action>
         GraphAction::InviteGuests => Some(A::InviteGuests),
         GraphAction::ReadAuditLogs => Some(A::ReadAuditLogs),
         GraphAction::WriteAuthenticationMethodsPolicy => Some(A::ManageSecurityPolicies),
+        GraphAction::ReadIdentityProviders | GraphAction::WriteIdentityProviders => {
+            Some(A::ManageIdentityProviders)
+        }
         GraphAction::ReadOwnProfile
         | GraphAction::ReadUsers
         | GraphAction::ReadGroups
@@ -574,6 +607,35 @@ mod tests {
             app_equivalent_roles(&audit).is_empty(),
             "reading the log is no directory role"
         );
+    }
+
+    #[test]
+    fn identity_providers_need_identity_provider_permissions() {
+        let read = GraphAction::ReadIdentityProviders;
+        let write = GraphAction::WriteIdentityProviders;
+        let reader = v(&["IdentityProvider.Read.All"]);
+        let writer = v(&["IdentityProvider.ReadWrite.All"]);
+        let directory = v(&[
+            "Directory.ReadWrite.All",
+            "Policy.ReadWrite.AuthenticationMethod",
+        ]);
+        assert!(graph_allows(GraphCaller::App { roles: &reader }, read));
+        assert!(!graph_allows(GraphCaller::App { roles: &reader }, write));
+        assert!(graph_allows(GraphCaller::App { roles: &writer }, read));
+        assert!(graph_allows(GraphCaller::App { roles: &writer }, write));
+        assert!(!graph_allows(GraphCaller::App { roles: &directory }, read));
+        assert_eq!(
+            app_equivalent_roles(&writer),
+            vec![DirectoryRole::ExternalIdentityProviderAdministrator]
+        );
+        assert!(app_equivalent_roles(&reader).is_empty());
+        // signed-in users also need a role that manages identity providers, to read them too
+        for action in [read, write] {
+            assert_eq!(
+                directory_action(action),
+                Some(crate::directory::Action::ManageIdentityProviders)
+            );
+        }
     }
 
     #[test]

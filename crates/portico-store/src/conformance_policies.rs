@@ -83,3 +83,129 @@ pub async fn policies_are_per_tenant_documents_written_with_audit(store: Arc<dyn
         "another tenant's event is not in this tenant's log"
     );
 }
+
+/// Identity providers: one per id in a tenant, read back as written, changed and deleted with
+/// an audit event each, never seen by another tenant.
+pub async fn identity_providers_round_trip_per_tenant(store: Arc<dyn Store>) {
+    use crate::{StoredIdentityProvider, constraint};
+    let t = tenant(store.as_ref(), "idps").await;
+    let other = tenant(store.as_ref(), "idps2").await;
+    assert!(
+        store
+            .list_identity_providers(t.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let at = now();
+    let google = StoredIdentityProvider {
+        id: "Google-OAUTH".into(),
+        protocol: "social".into(),
+        provider_type: "Google".into(),
+        display_name: "Google".into(),
+        settings: r#"{"clientId":"client-1"}"#.into(),
+        secret_sealed: Some("sealed-1".into()),
+        created_at: at,
+        updated_at: at,
+    };
+    let audits = |id| {
+        let store = store.clone();
+        async move { store.list_audit_events(id, 100, None).await.unwrap().len() }
+    };
+    let before = audits(t.id).await;
+    store
+        .create_identity_provider(t.id, &google, &audit("Add identity provider"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_identity_provider(t.id, "Google-OAUTH")
+            .await
+            .unwrap(),
+        google
+    );
+    let err = store
+        .create_identity_provider(t.id, &google, &audit("Add identity provider"))
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict_on(constraint::IDENTITY_PROVIDER), "{err:?}");
+    assert_eq!(
+        audits(t.id).await,
+        before + 1,
+        "a refused change is not audited"
+    );
+    // another tenant has its own
+    assert!(matches!(
+        store.get_identity_provider(other.id, "Google-OAUTH").await,
+        Err(crate::StoreError::NotFound(_))
+    ));
+    store
+        .create_identity_provider(other.id, &google, &audit("Add identity provider"))
+        .await
+        .unwrap();
+
+    let changed = StoredIdentityProvider {
+        display_name: "Gmail".into(),
+        settings: r#"{"clientId":"client-2"}"#.into(),
+        secret_sealed: Some("sealed-2".into()),
+        updated_at: at + Duration::seconds(5),
+        ..google.clone()
+    };
+    store
+        .update_identity_provider(t.id, &changed, &audit("Update identity provider"))
+        .await
+        .unwrap();
+    let read = store
+        .get_identity_provider(t.id, "Google-OAUTH")
+        .await
+        .unwrap();
+    assert_eq!(read, changed);
+    assert_eq!(read.created_at, at, "created_at is kept");
+    assert_eq!(
+        store
+            .get_identity_provider(other.id, "Google-OAUTH")
+            .await
+            .unwrap(),
+        google,
+        "the other tenant's is untouched"
+    );
+    let missing = StoredIdentityProvider {
+        id: "Facebook-OAUTH".into(),
+        ..google.clone()
+    };
+    assert!(matches!(
+        store
+            .update_identity_provider(t.id, &missing, &audit("Update identity provider"))
+            .await,
+        Err(crate::StoreError::NotFound(_))
+    ));
+    store
+        .create_identity_provider(t.id, &missing, &audit("Add identity provider"))
+        .await
+        .unwrap();
+    let ids: Vec<String> = store
+        .list_identity_providers(t.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, ["Facebook-OAUTH", "Google-OAUTH"]);
+
+    store
+        .delete_identity_provider(t.id, "Google-OAUTH", &audit("Delete identity provider"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .delete_identity_provider(t.id, "Google-OAUTH", &audit("Delete identity provider"))
+            .await,
+        Err(crate::StoreError::NotFound(_))
+    ));
+    assert_eq!(store.list_identity_providers(t.id).await.unwrap().len(), 1);
+    assert_eq!(audits(t.id).await, before + 4);
+    assert_eq!(
+        store.list_identity_providers(other.id).await.unwrap().len(),
+        1
+    );
+}

@@ -38,6 +38,8 @@ pub mod constraint {
     pub const KEY_CREDENTIAL_THUMBPRINT: &str = "ux_application_key_credentials_thumbprint";
     /// The invitation was redeemed, replaced or reset, or the guest is no longer pending.
     pub const INVITATION_CLOSED: &str = "invitation_closed";
+    /// One identity provider per id in a tenant.
+    pub const IDENTITY_PROVIDER: &str = "pk_identity_providers";
 }
 
 /// SQLite names table-level unique constraints by their columns; map them to the names
@@ -57,6 +59,10 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
         constraint::GROUP_OWNER,
     ),
     ("domains.name", constraint::DOMAIN_VERIFIED),
+    (
+        "identity_providers.tenant_id, identity_providers.id",
+        constraint::IDENTITY_PROVIDER,
+    ),
     (
         "permission_grants.tenant_id, permission_grants.client_id, permission_grants.resource_id, permission_grants.principal_id",
         constraint::PERMISSION_GRANT,
@@ -175,6 +181,7 @@ fn constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
             constraint::GROUP_MEMBER,
             constraint::GROUP_OWNER,
             constraint::APPLICATION_IDENTIFIER_URI,
+            constraint::IDENTITY_PROVIDER,
         ];
         return if c.ends_with("_pkey") || (c.starts_with("pk_") && !named.contains(&c)) {
             constraint::PRIMARY_KEY.to_owned()

@@ -16,6 +16,7 @@ mod credentials;
 mod error;
 mod grants;
 mod groups;
+mod identity_providers;
 mod invitations;
 mod keys;
 mod lib_support;
@@ -57,6 +58,7 @@ pub use credentials::{KeyCredentialStore, StoredKeyCredential};
 pub use error::{StoreError, constraint};
 pub use grants::{GrantStore, Redemption};
 pub use groups::GroupStore;
+pub use identity_providers::{IdentityProviderStore, StoredIdentityProvider};
 pub use invitations::{InvitationStore, InviteeLookup};
 pub use keys::{KeyStore, StoredKey};
 pub use migrate::{SchemaStatus, latest_version};
@@ -91,6 +93,7 @@ pub trait Store:
     + OutboxStore
     + RedemptionStore
     + PolicyStore
+    + IdentityProviderStore
     + Send
     + Sync
     + 'static

@@ -79,6 +79,11 @@ const SQLITE: &[Embedded] = &[
         "invitation hot paths",
         include_str!("../migrations/sqlite/0014_invitation_hot_paths.sql"),
     ),
+    (
+        15,
+        "identity providers",
+        include_str!("../migrations/sqlite/0015_identity_providers.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -150,6 +155,11 @@ const POSTGRES: &[Embedded] = &[
         14,
         "invitation hot paths",
         include_str!("../migrations/postgres/0014_invitation_hot_paths.sql"),
+    ),
+    (
+        15,
+        "identity providers",
+        include_str!("../migrations/postgres/0015_identity_providers.sql"),
     ),
 ];
 

@@ -163,4 +163,5 @@ crate::outbox::outbox_store_impl!(PgStore);
 crate::redemption::redemption_store_impl!(PgStore);
 crate::credentials::key_credential_store_impl!(PgStore);
 crate::policies::policy_store_impl!(PgStore);
+crate::identity_providers::identity_provider_store_impl!(PgStore);
 crate::lib_support::store_impl!(PgStore);

@@ -140,4 +140,5 @@ crate::outbox::outbox_store_impl!(SqliteStore);
 crate::redemption::redemption_store_impl!(SqliteStore);
 crate::credentials::key_credential_store_impl!(SqliteStore);
 crate::policies::policy_store_impl!(SqliteStore);
+crate::identity_providers::identity_provider_store_impl!(SqliteStore);
 crate::lib_support::store_impl!(SqliteStore);

@@ -45,4 +45,5 @@ portico_store::backend_tests!(
     invitations_are_written_whole_or_not_at_all,
     passcodes_are_single_use_and_superseded,
     policies_are_per_tenant_documents_written_with_audit,
+    identity_providers_round_trip_per_tenant,
 );

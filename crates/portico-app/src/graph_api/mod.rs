@@ -7,6 +7,7 @@ mod applications;
 mod audit_logs;
 mod domains;
 mod groups;
+mod identity_providers;
 mod invitations;
 mod paging;
 mod policies;

@@ -3,8 +3,8 @@
 //! served and what is documented cannot drift apart.
 
 use super::{
-    app_grants as g, applications as a, audit_logs, domains as d, groups, invitations, keyed,
-    policies, users,
+    app_grants as g, applications as a, audit_logs, domains as d, groups,
+    identity_providers as idp, invitations, keyed, policies, users,
 };
 use crate::AppState;
 use axum::routing::{MethodFilter, MethodRouter};
@@ -138,6 +138,12 @@ pub static OPERATIONS: &[Op] = &[
     op!(Get "/v1.0/auditLogs/directoryAudits/{id}", audit_logs::get, [ReadAuditLogs], 200, "Get a directory audit event."),
     op!(Get "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email", policies::get, [ReadAuthenticationMethodsPolicy], 200, "The email one-time passcode method: whether guests may redeem and sign in with passcodes."),
     op!(Patch "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email", policies::update, [WriteAuthenticationMethodsPolicy], 204, "Turn email one-time passcodes for guests on or off (allowExternalIdToUseEmailOtp)."),
+    op!(Get "/v1.0/identity/identityProviders", idp::list, [ReadIdentityProviders], 200, "List the tenant's social identity providers (clientSecret is returned as ******)."),
+    op!(Post "/v1.0/identity/identityProviders", idp::create, [WriteIdentityProviders], 201, "Add a social identity provider (Google, Facebook or MicrosoftAccount; one of each, id <type>-OAUTH)."),
+    op!(Get "/v1.0/identity/identityProviders/availableProviderTypes", idp::available_types, [ReadIdentityProviders], 200, "The identity provider types that can be added."),
+    op!(Get "/v1.0/identity/identityProviders/{id}", idp::get, [ReadIdentityProviders], 200, "Get a social identity provider."),
+    op!(Patch "/v1.0/identity/identityProviders/{id}", idp::update, [WriteIdentityProviders], 204, "Change a social identity provider's displayName, clientId or clientSecret."),
+    op!(Delete "/v1.0/identity/identityProviders/{id}", idp::delete, [WriteIdentityProviders], 204, "Delete a social identity provider (guests who redeemed with it cannot sign in until reset)."),
     op!(Get "/v1.0/organization", super::organization, [ReadOrganization], 200, "The tenant as Graph's organization."),
     op!(Get "/v1.0/organization/{id}", d::organization_get, [ReadOrganization], 200, "The tenant by id."),
     op!(Patch "/v1.0/organization/{id}", d::organization_update, [WriteOrganization], 204, "Update the organization."),

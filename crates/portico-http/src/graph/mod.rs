@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod domains;
 pub mod expand;
 pub mod groups;
+pub mod identity_providers;
 pub mod invitations;
 pub mod keyed;
 pub mod odata;

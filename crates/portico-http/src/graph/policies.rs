@@ -61,16 +61,7 @@ fn entity(base: &str, p: &EmailOtpPolicy, select: Option<&[String]>) -> Value {
         json!([{"targetType": "group", "id": "all_users", "isRegistrationRequired": false}]),
     );
     all.insert("excludeTargets".into(), json!([]));
-    let v = match select {
-        Some(s) => {
-            let mut projected = wire::project(&all, s);
-            if let Some(m) = projected.as_object_mut() {
-                m.insert("@odata.type".into(), Value::from(ODATA_TYPE));
-            }
-            projected
-        }
-        None => Value::Object(all),
-    };
+    let v = wire::project_typed(all, select, ODATA_TYPE);
     wire::with_context(
         format!(
             "{base}/v1.0/$metadata#policies/authenticationMethodsPolicy/authenticationMethodConfigurations/$entity"

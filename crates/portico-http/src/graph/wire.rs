@@ -68,6 +68,26 @@ pub fn project(all: &Map<String, Value>, select: &[String]) -> Value {
     Value::Object(out)
 }
 
+/// All of `all`, or only the `$select`ed properties (and `id`) with its `@odata.type` kept, as
+/// Graph returns derived types.
+#[must_use]
+pub fn project_typed(
+    all: Map<String, Value>,
+    select: Option<&[String]>,
+    odata_type: &str,
+) -> Value {
+    match select {
+        Some(s) => {
+            let mut projected = project(&all, s);
+            if let Some(m) = projected.as_object_mut() {
+                m.insert("@odata.type".into(), Value::from(odata_type));
+            }
+            projected
+        }
+        None => Value::Object(all),
+    }
+}
+
 /// A user with only the `$select`ed properties.
 #[must_use]
 pub fn user_selected(u: &User, select: &[String]) -> Value {

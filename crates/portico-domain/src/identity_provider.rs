@@ -1,0 +1,255 @@
+//! Identity providers a tenant configures for its guests, named as Microsoft Graph names them
+//! (`identity/identityProviders`). Today: the social presets (`socialIdentityProvider`) Google,
+//! Facebook and Microsoft account, each at most once per tenant under Graph's fixed id
+//! (`Google-OAUTH`, ...). The client secret is never kept in clear: the use case seals it
+//! under the master key, and Graph reads answer `******` for it, as Entra does.
+//!
+//! Sign-in through these providers, OIDC and SAML federations are not built yet
+//! (`docs/FEDERATION.md`).
+
+use crate::ValidationError;
+use time::OffsetDateTime;
+
+/// What Graph returns for a client secret.
+pub const MASKED_SECRET: &str = "******";
+
+/// The longest client id or client secret accepted.
+const MAX_CREDENTIAL_LEN: usize = 1024;
+
+/// A social provider type (`identityProviderType` of a `socialIdentityProvider`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SocialProviderType {
+    /// Google accounts: used for invitees at gmail.com and googlemail.com.
+    Google,
+    /// Facebook: self-service sign-up only (Facebook accounts cannot redeem invitations).
+    Facebook,
+    /// Microsoft personal accounts.
+    MicrosoftAccount,
+}
+
+impl SocialProviderType {
+    /// Every type, in the order `availableProviderTypes` lists them.
+    pub const ALL: [Self; 3] = [Self::Google, Self::Facebook, Self::MicrosoftAccount];
+
+    /// Graph's value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Google => "Google",
+            Self::Facebook => "Facebook",
+            Self::MicrosoftAccount => "MicrosoftAccount",
+        }
+    }
+
+    /// Graph's value, read case-insensitively.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// The provider's Graph id, fixed by its type (one per tenant).
+    #[must_use]
+    pub fn graph_id(self) -> String {
+        format!("{}-OAUTH", self.as_str())
+    }
+
+    /// The type whose Graph id is `id` (case-insensitive).
+    #[must_use]
+    pub fn from_graph_id(id: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.graph_id().eq_ignore_ascii_case(id))
+    }
+}
+
+/// A configured social identity provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocialIdentityProvider {
+    /// Graph's id (`Google-OAUTH`, ...).
+    pub id: String,
+    /// The name shown on sign-in pages.
+    pub display_name: String,
+    /// The provider.
+    pub provider_type: SocialProviderType,
+    /// The client id registered at the provider.
+    pub client_id: String,
+    /// The client secret, sealed under the master key.
+    pub secret_sealed: String,
+    /// When it was added.
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+/// A request to add a social provider (`POST identity/identityProviders`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewSocialProvider {
+    /// Optional display name (the provider's name when absent).
+    pub display_name: Option<String>,
+    /// `identityProviderType`.
+    pub provider_type: String,
+    /// `clientId`.
+    pub client_id: String,
+    /// `clientSecret` (in clear: the use case seals it).
+    pub client_secret: String,
+}
+
+/// A validated [`NewSocialProvider`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSocialProvider {
+    /// The display name.
+    pub display_name: String,
+    /// The provider.
+    pub provider_type: SocialProviderType,
+    /// The client id.
+    pub client_id: String,
+    /// The client secret, in clear.
+    pub client_secret: String,
+}
+
+impl NewSocialProvider {
+    /// Checks every field, naming the first bad one.
+    pub fn validated(self) -> Result<ValidSocialProvider, ValidationError> {
+        let provider_type =
+            SocialProviderType::parse(self.provider_type.trim()).ok_or_else(|| {
+                ValidationError::new(
+                    "identityProviderType",
+                    format!(
+                        "'{}' is not a supported identity provider type; use one of {}",
+                        self.provider_type,
+                        SocialProviderType::ALL
+                            .map(SocialProviderType::as_str)
+                            .join(", ")
+                    ),
+                )
+            })?;
+        let display_name = match self.display_name.as_deref() {
+            Some(n) => crate::validate::display_name("displayName", n)?,
+            None => provider_type.as_str().to_owned(),
+        };
+        Ok(ValidSocialProvider {
+            display_name,
+            provider_type,
+            client_id: credential("clientId", &self.client_id)?,
+            client_secret: credential("clientSecret", &self.client_secret)?,
+        })
+    }
+}
+
+/// A change to a social provider (`PATCH identity/identityProviders/{id}`): absent fields keep
+/// their values; the type cannot change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SocialProviderPatch {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New client id.
+    pub client_id: Option<String>,
+    /// New client secret, in clear.
+    pub client_secret: Option<String>,
+}
+
+impl SocialProviderPatch {
+    /// Checks every present field, canonicalizing them.
+    pub fn validated(self) -> Result<Self, ValidationError> {
+        Ok(Self {
+            display_name: self
+                .display_name
+                .map(|n| crate::validate::display_name("displayName", &n))
+                .transpose()?,
+            client_id: self
+                .client_id
+                .map(|c| credential("clientId", &c))
+                .transpose()?,
+            client_secret: self
+                .client_secret
+                .map(|c| credential("clientSecret", &c))
+                .transpose()?,
+        })
+    }
+
+    /// Whether the patch changes nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none() && self.client_id.is_none() && self.client_secret.is_none()
+    }
+}
+
+/// A client id or secret: not blank, no control characters, at most 1,024 characters
+/// (surrounding spaces are dropped).
+fn credential(field: &'static str, value: &str) -> Result<String, ValidationError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ValidationError::new(field, "a value is required"));
+    }
+    if v.chars().count() > MAX_CREDENTIAL_LEN {
+        return Err(ValidationError::new(
+            field,
+            format!("at most {MAX_CREDENTIAL_LEN} characters"),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(ValidationError::new(
+            field,
+            "control characters are not allowed",
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(t: &str) -> NewSocialProvider {
+        NewSocialProvider {
+            display_name: None,
+            provider_type: t.into(),
+            client_id: " client-1 ".into(),
+            client_secret: "s3cret".into(),
+        }
+    }
+
+    #[test]
+    fn types_ids_and_defaults() {
+        let v = new("google").validated().unwrap();
+        assert_eq!(v.provider_type, SocialProviderType::Google);
+        assert_eq!(v.display_name, "Google");
+        assert_eq!(v.client_id, "client-1");
+        assert_eq!(v.provider_type.graph_id(), "Google-OAUTH");
+        assert_eq!(
+            SocialProviderType::from_graph_id("facebook-oauth"),
+            Some(SocialProviderType::Facebook)
+        );
+        assert_eq!(SocialProviderType::from_graph_id("Google"), None);
+        assert_eq!(
+            new("MicrosoftAccount").validated().unwrap().provider_type,
+            SocialProviderType::MicrosoftAccount
+        );
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let e = new("Amazon").validated().unwrap_err();
+        assert_eq!(e.field, "identityProviderType");
+        let mut n = new("Google");
+        n.client_id = "  ".into();
+        assert_eq!(n.validated().unwrap_err().field, "clientId");
+        let mut n = new("Google");
+        n.client_secret = "a\u{0}b".into();
+        assert_eq!(n.validated().unwrap_err().field, "clientSecret");
+        let mut n = new("Google");
+        n.client_secret = "x".repeat(1025);
+        assert_eq!(n.validated().unwrap_err().field, "clientSecret");
+        let mut n = new("Google");
+        n.display_name = Some(String::new());
+        assert_eq!(n.validated().unwrap_err().field, "displayName");
+        let p = SocialProviderPatch {
+            client_id: Some(String::new()),
+            ..SocialProviderPatch::default()
+        };
+        assert_eq!(p.validated().unwrap_err().field, "clientId");
+        assert!(SocialProviderPatch::default().is_empty());
+    }
+}

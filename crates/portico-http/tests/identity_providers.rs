@@ -1,0 +1,330 @@
+//! Social identity providers (Graph `identity/identityProviders`) through the real router, on
+//! SQLite and PostgreSQL: add, read (the secret masked, stored only sealed), change, delete;
+//! who may; bad input refused without a change; one of each type; the audit events; another
+//! tenant's providers are its own.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_pass_by_value,
+    clippy::too_many_lines
+)]
+
+mod support;
+
+use axum::http::StatusCode;
+use portico_app::Context;
+use portico_store::Store;
+use serde_json::json;
+use std::sync::Arc;
+use support::browser::*;
+use support::graph::{app_token, graph};
+
+const IDPS: &str = "/v1.0/identity/identityProviders";
+
+async fn identity_providers_are_configured_through_graph(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let reader = app_token(&f, &["IdentityProvider.Read.All"]).await;
+    let writer = app_token(&f, &["IdentityProvider.ReadWrite.All"]).await;
+    let unrelated = app_token(&f, &["Directory.ReadWrite.All", "Policy.Read.All"]).await;
+
+    // none yet; the types that can be added
+    let (status, _, v) = graph(&f, "GET", IDPS, Some(&reader), None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["value"], json!([]));
+    let (status, _, v) = graph(
+        &f,
+        "GET",
+        &format!("{IDPS}/availableProviderTypes"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["value"],
+        json!(["Google", "Facebook", "MicrosoftAccount"])
+    );
+
+    // who may
+    let google = json!({
+        "@odata.type": "#microsoft.graph.socialIdentityProvider",
+        "displayName": "Gmail",
+        "identityProviderType": "Google",
+        "clientId": "1234-google.apps.example",
+        "clientSecret": "GOCSPX-very-secret"
+    });
+    let (status, _, _) = graph(&f, "GET", IDPS, None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, v) = graph(&f, "GET", IDPS, Some(&unrelated), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    for token in [&reader, &unrelated] {
+        let (status, _, v) = graph(&f, "POST", IDPS, Some(token), Some(&google)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+        assert_eq!(v["error"]["code"], "Authorization_RequestDenied", "{v}");
+    }
+
+    // bad input: each refused naming what is wrong, nothing created
+    let with = |k: &str, v: serde_json::Value| {
+        let mut b = google.clone();
+        b[k] = v;
+        b
+    };
+    let without = |k: &str| {
+        let mut b = google.clone();
+        b.as_object_mut().unwrap().remove(k);
+        b
+    };
+    for (bad, names) in [
+        (
+            with("identityProviderType", json!("Amazon")),
+            "identityProviderType",
+        ),
+        (without("identityProviderType"), "identityProviderType"),
+        (without("clientId"), "clientId"),
+        (with("clientId", json!("  ")), "clientId"),
+        (without("clientSecret"), "clientSecret"),
+        (with("clientSecret", json!("a\u{7}b")), "clientSecret"),
+        (with("clientSecret", json!(42)), "clientSecret"),
+        (with("displayName", json!("")), "displayName"),
+        (with("id", json!("Mine-OAUTH")), "id"),
+        (with("shoeSize", json!(42)), "shoeSize"),
+        (
+            with(
+                "@odata.type",
+                json!("#microsoft.graph.openIdConnectIdentityProvider"),
+            ),
+            "@odata.type",
+        ),
+    ] {
+        let (status, _, v) = graph(&f, "POST", IDPS, Some(&writer), Some(&bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains(names), "{bad}: {message}");
+    }
+    let (_, _, v) = graph(&f, "GET", IDPS, Some(&reader), None).await;
+    assert_eq!(v["value"], json!([]), "bad input created nothing");
+
+    // add: 201, Graph's fixed id, the secret masked
+    let (status, headers, v) = graph(&f, "POST", IDPS, Some(&writer), Some(&google)).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["@odata.type"], "#microsoft.graph.socialIdentityProvider");
+    assert_eq!(v["id"], "Google-OAUTH");
+    assert_eq!(v["displayName"], "Gmail");
+    assert_eq!(v["identityProviderType"], "Google");
+    assert_eq!(v["clientId"], "1234-google.apps.example");
+    assert_eq!(v["clientSecret"], "******");
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("/v1.0/identity/identityProviders/Google-OAUTH")
+    );
+    // the secret is stored sealed, never in clear
+    let stored = f
+        .state
+        .app
+        .store
+        .get_identity_provider(f.tenant.id, "Google-OAUTH")
+        .await
+        .unwrap();
+    let sealed = stored.secret_sealed.unwrap();
+    assert!(!sealed.contains("very-secret"), "{sealed}");
+    assert!(!stored.settings.contains("very-secret"));
+
+    // one of each type (400, as Graph answers duplicates)
+    let (status, _, v) = graph(&f, "POST", IDPS, Some(&writer), Some(&google)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already has a Google identity provider"),
+        "{v}"
+    );
+    let facebook = json!({"identityProviderType": "Facebook", "clientId": "fb-app", "clientSecret": "fb-secret"});
+    let (status, _, v) = graph(&f, "POST", IDPS, Some(&writer), Some(&facebook)).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["displayName"], "Facebook", "the type names it by default");
+
+    // read: list by id, one by id (any case), $select
+    let (_, _, v) = graph(&f, "GET", IDPS, Some(&reader), None).await;
+    let ids: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["Facebook-OAUTH", "Google-OAUTH"]);
+    assert!(
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["clientSecret"] == "******")
+    );
+    let (status, _, v) = graph(
+        &f,
+        "GET",
+        &format!("{IDPS}/google-oauth?$select=clientId"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["clientId"], "1234-google.apps.example");
+    assert!(v.get("displayName").is_none(), "{v}");
+    for missing in ["MicrosoftAccount-OAUTH", "Amazon-OAUTH", "nothing"] {
+        let (status, _, v) =
+            graph(&f, "GET", &format!("{IDPS}/{missing}"), Some(&reader), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}: {v}");
+    }
+
+    // change: display name, client id, secret; the type is read-only
+    for (bad, names) in [
+        (
+            json!({"identityProviderType": "Facebook"}),
+            "identityProviderType",
+        ),
+        (json!({"clientId": null}), "clientId"),
+        (json!({"clientSecret": ""}), "clientSecret"),
+        (json!({"id": "x"}), "id"),
+    ] {
+        let (status, _, v) = graph(
+            &f,
+            "PATCH",
+            &format!("{IDPS}/Google-OAUTH"),
+            Some(&writer),
+            Some(&bad),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(names),
+            "{bad}: {v}"
+        );
+    }
+    let (status, _, v) = graph(
+        &f,
+        "PATCH",
+        &format!("{IDPS}/Google-OAUTH"),
+        Some(&reader),
+        Some(&json!({"displayName": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, _, v) = graph(
+        &f,
+        "PATCH",
+        &format!("{IDPS}/Google-OAUTH"),
+        Some(&writer),
+        Some(&json!({"displayName": "Google accounts", "clientId": "5678-google", "clientSecret": "rotated-secret"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    let (_, _, v) = graph(
+        &f,
+        "GET",
+        &format!("{IDPS}/Google-OAUTH"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (v["displayName"].as_str(), v["clientId"].as_str()),
+        (Some("Google accounts"), Some("5678-google"))
+    );
+    let resealed = f
+        .state
+        .app
+        .store
+        .get_identity_provider(f.tenant.id, "Google-OAUTH")
+        .await
+        .unwrap()
+        .secret_sealed
+        .unwrap();
+    assert_ne!(resealed, sealed, "the new secret is stored");
+    let (status, _, v) = graph(
+        &f,
+        "PATCH",
+        &format!("{IDPS}/MicrosoftAccount-OAUTH"),
+        Some(&writer),
+        Some(&json!({"displayName": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+
+    // audited, never with the secret
+    let events = f
+        .state
+        .app
+        .store
+        .list_audit_events(f.tenant.id, 50, None)
+        .await
+        .unwrap();
+    let activities: Vec<&str> = events
+        .iter()
+        .map(|e| e.activity_display_name.as_str())
+        .collect();
+    assert_eq!(
+        activities
+            .iter()
+            .filter(|a| **a == "Add identity provider")
+            .count(),
+        2
+    );
+    assert!(activities.contains(&"Update identity provider"));
+    let all = format!("{events:?}");
+    assert!(!all.contains("very-secret") && !all.contains("rotated-secret"));
+    assert!(
+        all.contains("clientSecret"),
+        "the secret's change is recorded"
+    );
+
+    // another tenant's providers are its own
+    let other = f
+        .state
+        .app
+        .create_tenant(&Context::system("test"), "Fabrikam")
+        .await
+        .unwrap();
+    let other_reader =
+        support::graph::app_token_in(&f, other.id, &["IdentityProvider.Read.All"]).await;
+    let (_, _, v) = graph(&f, "GET", IDPS, Some(&other_reader), None).await;
+    assert_eq!(v["value"], json!([]));
+
+    // delete
+    let (status, _, v) = graph(
+        &f,
+        "DELETE",
+        &format!("{IDPS}/Facebook-OAUTH"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, _, v) = graph(
+        &f,
+        "DELETE",
+        &format!("{IDPS}/Facebook-OAUTH"),
+        Some(&writer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    let (status, _, _) = graph(
+        &f,
+        "DELETE",
+        &format!("{IDPS}/Facebook-OAUTH"),
+        Some(&writer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, _, v) = graph(&f, "GET", IDPS, Some(&reader), None).await;
+    assert_eq!(v["value"].as_array().unwrap().len(), 1);
+}
+
+portico_store::backend_tests!(identity_providers_are_configured_through_graph);
