@@ -80,6 +80,10 @@ pub enum Command {
     /// Application registrations.
     #[command(subcommand)]
     App(AppCommand),
+    /// Identity providers guests sign in with (the social presets Google, Facebook and
+    /// Microsoft account, as Graph's identity/identityProviders).
+    #[command(subcommand)]
+    Idp(IdpCommand),
     /// Invite external users (B2B guests) in bulk from a CSV file, as Entra's "Bulk invite users".
     ///
     /// The file is UTF-8 CSV with a header row naming its columns (case does not matter):
@@ -105,6 +109,59 @@ pub enum Command {
         /// Print the permission table (Markdown) instead.
         #[arg(long)]
         permissions: bool,
+    },
+}
+
+/// `portico idp ...`
+#[derive(Debug, Subcommand)]
+pub enum IdpCommand {
+    /// List the tenant's identity providers: id, type, display name, client id (never the
+    /// secret).
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
+    /// Add a social identity provider (one of each type per tenant; its id is <Type>-OAUTH).
+    /// The client secret is read from standard input, never from the command line.
+    Add {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// google, facebook or microsoftaccount.
+        #[arg(long = "type", value_name = "TYPE")]
+        provider_type: String,
+        /// The client id registered at the provider.
+        #[arg(long)]
+        client_id: String,
+        /// Display name (the type's name when omitted).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the client secret from standard input (one line). Required.
+        #[arg(long)]
+        client_secret_stdin: bool,
+    },
+    /// Change an identity provider's display name, client id or client secret.
+    Update {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The provider's id, e.g. Google-OAUTH.
+        id: String,
+        /// New display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New client id.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// Read a new client secret from standard input (one line).
+        #[arg(long)]
+        client_secret_stdin: bool,
+    },
+    /// Delete an identity provider (guests who redeemed with it cannot sign in until their
+    /// redemption is reset).
+    Remove {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The provider's id, e.g. Google-OAUTH.
+        id: String,
     },
 }
 

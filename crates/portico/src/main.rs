@@ -22,6 +22,7 @@ mod admin;
 mod cli;
 mod db;
 mod error;
+mod idp;
 mod invite;
 mod logging;
 mod master;
@@ -176,6 +177,7 @@ async fn operator_command(
         Command::Role(c) => admin::role_cmd(&app, c).await,
         Command::Keys(c) => admin::keys_cmd(&app, c).await,
         Command::App(c) => admin::app_cmd(&app, c).await,
+        Command::Idp(c) => idp::idp_cmd(&app, c).await,
         Command::Invite(a) => invite::invite_cmd(&app, a).await,
         Command::Serve | Command::CheckConfig | Command::ExportOpenapi { .. } => Ok(()),
     }

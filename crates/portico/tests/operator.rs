@@ -670,3 +670,124 @@ fn invite_guests_in_bulk_from_a_csv_file() {
         "refused files start no bulk operation"
     );
 }
+
+#[test]
+fn identity_providers_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = Server::start(portico(d));
+    let secret = "GOCSPX-cli-secret";
+
+    // the secret only from standard input
+    let out = run(
+        cmd(
+            d,
+            &[
+                "idp",
+                "add",
+                "--type",
+                "google",
+                "--client-id",
+                "cli-client",
+            ],
+        ),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("--client-secret-stdin"));
+    let out = run(
+        cmd(
+            d,
+            &[
+                "idp",
+                "add",
+                "--type",
+                "amazon",
+                "--client-id",
+                "x",
+                "--client-secret-stdin",
+            ],
+        ),
+        Some("s\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("identityProviderType"));
+
+    let added = ok(
+        cmd(
+            d,
+            &[
+                "idp",
+                "add",
+                "--type",
+                "google",
+                "--client-id",
+                "cli-client",
+                "--name",
+                "Gmail",
+                "--client-secret-stdin",
+            ],
+        ),
+        Some(&format!("{secret}\n")),
+    );
+    assert!(added.contains("Google-OAUTH"), "{added}");
+    assert!(!added.contains(secret));
+    // one of each type
+    let out = run(
+        cmd(
+            d,
+            &[
+                "idp",
+                "add",
+                "--type",
+                "Google",
+                "--client-id",
+                "again",
+                "--client-secret-stdin",
+            ],
+        ),
+        Some("s\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_error_line(&out).contains("already has a Google identity provider"));
+
+    let list = ok(cmd(d, &["idp", "list"]), None);
+    assert_eq!(list.trim(), "Google-OAUTH\tGoogle\tGmail\tcli-client");
+    let out = run(cmd(d, &["idp", "update", "Google-OAUTH"]), None);
+    assert_eq!(out.status.code(), Some(2), "nothing to change");
+    ok(
+        cmd(
+            d,
+            &[
+                "idp",
+                "update",
+                "google-oauth",
+                "--client-id",
+                "cli-client-2",
+                "--client-secret-stdin",
+            ],
+        ),
+        Some("rotated\n"),
+    );
+    let list = ok(cmd(d, &["idp", "list"]), None);
+    assert!(list.contains("cli-client-2"), "{list}");
+    ok(cmd(d, &["idp", "remove", "Google-OAUTH"]), None);
+    assert_eq!(ok(cmd(d, &["idp", "list"]), None), "");
+    let out = run(cmd(d, &["idp", "remove", "Google-OAUTH"]), None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_error_line(&out).contains("not found"));
+
+    // audited as the CLI, never with the secret
+    let tenant = ok(cmd(d, &["tenant", "list"]), None);
+    let tenant = tenant.split_whitespace().next().unwrap().to_owned();
+    let events = audit_events(d, &tenant);
+    let idp: Vec<_> = events
+        .iter()
+        .filter(|e| e.activity_display_name.contains("identity provider"))
+        .collect();
+    assert_eq!(idp.len(), 3, "add, update, delete");
+    let text = format!("{idp:?}");
+    assert!(text.contains("Portico CLI"), "{text}");
+    assert!(!text.contains(secret) && !text.contains("rotated"));
+    drop(server);
+}
