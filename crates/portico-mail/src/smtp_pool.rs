@@ -128,7 +128,19 @@ impl Pool {
         loop {
             let (_, mut conn) = {
                 let mut idle = self.idle.lock().ok()?;
-                idle.retain(|(at, _)| at.elapsed() < IDLE_TIMEOUT);
+                let (expired, fresh): (Vec<_>, Vec<_>) = idle
+                    .drain(..)
+                    .partition(|(at, _)| at.elapsed() >= IDLE_TIMEOUT);
+                *idle = fresh;
+                if !expired.is_empty() {
+                    // Say goodbye (QUIT) rather than just drop the sockets, off the send path.
+                    let limit = self.timeout;
+                    tokio::spawn(async move {
+                        for (_, mut c) in expired {
+                            let _ = tokio::time::timeout(limit, c.abort()).await;
+                        }
+                    });
+                }
                 idle.pop()?
             };
             if conn.has_broken() {
