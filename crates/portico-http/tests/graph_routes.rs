@@ -41,6 +41,8 @@ const ALL: &[&str] = &[
     "Domain.ReadWrite.All",
     "Organization.ReadWrite.All",
     "AuditLog.Read.All",
+    "Policy.ReadWrite.AuthenticationMethod",
+    "IdentityProvider.ReadWrite.All",
 ];
 
 /// The path with each parameter replaced by a real object of the fixture's tenant.
@@ -130,8 +132,18 @@ async fn every_operation_refuses_whoever_may_not_call_it(store: Arc<dyn Store>) 
         Some(&json!({"principalId": sp["id"], "resourceId": graph_sp, "appRoleId": "df021288-bdef-4463-88db-98f22de89214"})),
     )
     .await;
+    let (status, _, idp) = graph(
+        &f,
+        "POST",
+        "/v1.0/identity/identityProviders",
+        Some(&admin),
+        Some(&json!({"identityProviderType": "Google", "clientId": "c", "clientSecret": "s"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{idp}");
     let domain = f.tenant.initial_domain.as_str().to_owned();
     let mut ids: HashMap<&str, String> = HashMap::new();
+    ids.insert("identity", idp["id"].as_str().unwrap().to_owned());
     ids.insert("users", user.clone());
     ids.insert("groups", g["id"].as_str().unwrap().to_owned());
     ids.insert("applications", a["id"].as_str().unwrap().to_owned());
@@ -226,6 +238,10 @@ async fn every_operation_refuses_whoever_may_not_call_it(store: Arc<dyn Store>) 
                 ids["oauth2PermissionGrants"]
             ),
             "id",
+        ),
+        (
+            format!("/v1.0/identity/identityProviders/{}", ids["identity"]),
+            "clientId",
         ),
     ] {
         let (status, _, v) = graph(&f, "GET", &path, Some(&admin), None).await;
