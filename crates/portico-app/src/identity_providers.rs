@@ -220,6 +220,10 @@ impl App {
                 .get_identity_provider(tenant, &t.graph_id())
                 .await?,
         )?;
+        if patch.is_empty() {
+            // Nothing to change: nothing written, nothing audited.
+            return Ok(current);
+        }
         let mut next = current.clone();
         let mut audit =
             op.audit
