@@ -49,6 +49,7 @@ from msgraph.generated.models.group import Group
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.password_profile import PasswordProfile
 from msgraph.generated.models.reference_create import ReferenceCreate
+from msgraph.generated.models.social_identity_provider import SocialIdentityProvider
 from msgraph.generated.models.user import User
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
@@ -58,7 +59,8 @@ from msgraph_core import GraphClientFactory, PageIterator
 BIN = os.environ.get("PORTICO_BIN") or os.path.join(os.path.dirname(__file__), "..", "target", "debug", "portico")
 TMP = os.environ.get("E2E_TMP") or tempfile.mkdtemp(prefix="portico-e2e-")
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-GRAPH_PERMISSIONS = ["User.ReadWrite.All", "Group.ReadWrite.All", "GroupMember.ReadWrite.All", "Directory.ReadWrite.All"]
+GRAPH_PERMISSIONS = ["User.ReadWrite.All", "Group.ReadWrite.All", "GroupMember.ReadWrite.All", "Directory.ReadWrite.All",
+                     "IdentityProvider.ReadWrite.All"]
 PASSWORD = "E2e-Passw0rd!"
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 N_USERS = 6  # E2E users created through the SDK: with $top=2 that is 3 pages
@@ -506,6 +508,34 @@ async def test_delete_group(ctx):
     ctx.group = None
 
 
+async def test_social_identity_provider(ctx):
+    # The SDK's identityProviderBase collection: it must pick SocialIdentityProvider from @odata.type.
+    idps = ctx.client.identity.identity_providers
+    created = await idps.post(SocialIdentityProvider(
+        odata_type="#microsoft.graph.socialIdentityProvider", display_name="Gmail",
+        identity_provider_type="Google", client_id="e2e-client", client_secret="e2e-secret"))
+    assert ctx.rec.last().status == 201, ctx.rec.last()
+    assert isinstance(created, SocialIdentityProvider), type(created).__name__
+    assert (created.id, created.identity_provider_type, created.client_secret) == ("Google-OAUTH", "Google", "******")
+    listed = (await idps.get()).value
+    assert [(type(p).__name__, p.id, p.client_id) for p in listed] == [("SocialIdentityProvider", "Google-OAUTH", "e2e-client")]
+    types = (await idps.available_provider_types.get()).value
+    assert types == ["Google", "Facebook", "MicrosoftAccount"], types
+    item = idps.by_identity_provider_base_id("Google-OAUTH")
+    assert await item.patch(SocialIdentityProvider(odata_type="#microsoft.graph.socialIdentityProvider",
+                                                   display_name="Google accounts")) is None
+    assert ctx.rec.last().status == 204, ctx.rec.last()
+    got = await item.get()
+    assert (type(got).__name__, got.display_name, got.client_secret) == ("SocialIdentityProvider", "Google accounts", "******")
+    e = await expect_error(idps.post(SocialIdentityProvider(
+        odata_type="#microsoft.graph.socialIdentityProvider", identity_provider_type="Google",
+        client_id="again", client_secret="again")), 400, "Request_BadRequest")
+    assert "already has a Google identity provider" in e.error.message, e.error.message
+    await item.delete()
+    assert ctx.rec.last().status == 204, ctx.rec.last()
+    await expect_error(item.get(), 404, "Request_ResourceNotFound")
+
+
 async def test_only_portico_was_contacted(ctx):
     # Nothing leaked to graph.microsoft.com: every request of the suite went to this server.
     assert ctx.rec.exchanges
@@ -517,7 +547,7 @@ TESTS = [test_token_and_organization, test_token_only_for_allowed_hosts, test_re
          test_me_with_an_app_token, test_errors_not_found_and_bad_filter, test_create_users,
          test_get_and_update_user, test_list_filter_select_and_page, test_duplicate_user_principal_name,
          test_delete_restore_and_purge_user, test_group_create_get_update_list, test_group_members_and_owners,
-         test_delete_group, test_only_portico_was_contacted]
+         test_delete_group, test_social_identity_provider, test_only_portico_was_contacted]
 
 
 async def run_tests(p, only):

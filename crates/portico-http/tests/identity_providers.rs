@@ -47,6 +47,17 @@ async fn identity_providers_are_configured_through_graph(store: Arc<dyn Store>) 
         v["value"],
         json!(["Google", "Facebook", "MicrosoftAccount"])
     );
+    // the same as an OData function call, the way the Graph SDKs ask
+    let (status, _, v) = graph(
+        &f,
+        "GET",
+        &format!("{IDPS}/availableProviderTypes()"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["value"][0], "Google");
 
     // who may
     let google = json!({

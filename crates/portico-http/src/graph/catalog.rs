@@ -141,6 +141,7 @@ pub static OPERATIONS: &[Op] = &[
     op!(Get "/v1.0/identity/identityProviders", idp::list, [ReadIdentityProviders], 200, "List the tenant's social identity providers (clientSecret is returned as ******)."),
     op!(Post "/v1.0/identity/identityProviders", idp::create, [WriteIdentityProviders], 201, "Add a social identity provider (Google, Facebook or MicrosoftAccount; one of each, id <type>-OAUTH)."),
     op!(Get "/v1.0/identity/identityProviders/availableProviderTypes", idp::available_types, [ReadIdentityProviders], 200, "The identity provider types that can be added."),
+    op!(Get "/v1.0/identity/identityProviders/availableProviderTypes()", idp::available_types, [ReadIdentityProviders], 200, "The same, called as an OData function (as the Graph SDKs do)."),
     op!(Get "/v1.0/identity/identityProviders/{id}", idp::get, [ReadIdentityProviders], 200, "Get a social identity provider."),
     op!(Patch "/v1.0/identity/identityProviders/{id}", idp::update, [WriteIdentityProviders], 204, "Change a social identity provider's displayName, clientId or clientSecret."),
     op!(Delete "/v1.0/identity/identityProviders/{id}", idp::delete, [WriteIdentityProviders], 204, "Delete a social identity provider (guests who redeemed with it cannot sign in until reset)."),
