@@ -220,11 +220,8 @@ impl App {
                 .get_identity_provider(tenant, &t.graph_id())
                 .await?,
         )?;
-        if patch.is_empty() {
-            // Nothing to change: nothing written, nothing audited.
-            return Ok(current);
-        }
         let mut next = current.clone();
+        let mut changed = false;
         let mut audit =
             op.audit
                 .target("IdentityProvider", &current.id, Some(&current.display_name));
@@ -237,6 +234,7 @@ impl App {
                 Some(format!("\"{name}\"")),
             );
             next.display_name = name;
+            changed = true;
         }
         if let Some(client_id) = patch.client_id
             && client_id != current.client_id
@@ -247,6 +245,7 @@ impl App {
                 Some(format!("\"{client_id}\"")),
             );
             next.client_id = client_id;
+            changed = true;
         }
         if let Some(secret) = patch.client_secret {
             // Never the values: only that it changed.
@@ -254,16 +253,45 @@ impl App {
             next.secret_sealed = self
                 .keys
                 .seal(secret.as_bytes(), &seal_context(tenant, &current.id))?;
+            changed = true;
         }
-        next.updated_at = self.clock.now();
-        self.store
-            .update_identity_provider(tenant, &to_stored(&next)?, &audit)
-            .await?;
-        Ok(next)
+        if !changed {
+            // Nothing to change: nothing written, nothing audited.
+            return Ok(current);
+        }
+        // Strictly later than what was read, so the write is seen as a change by the next one.
+        next.updated_at = self
+            .clock
+            .now()
+            .max(current.updated_at + time::Duration::microseconds(1));
+        match self
+            .store
+            .update_identity_provider(tenant, &to_stored(&next)?, current.updated_at, &audit)
+            .await
+        {
+            Ok(()) => Ok(next),
+            Err(e) if e.is_conflict_on(constraint::STALE_WRITE) => Err(AppError::Conflict {
+                message: format!(
+                    "{} was changed by another request meanwhile; read it again and retry.",
+                    current.id
+                ),
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// Deletes an identity provider. Guests who redeemed with it cannot sign in until their
-    /// redemption is reset, as in Entra.
+    /// The identity provider types that can be added (`availableProviderTypes`); the same
+    /// authorization as reading providers.
+    pub async fn available_identity_provider_types(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+    ) -> Result<Vec<SocialProviderType>, AppError> {
+        self.may_read_identity_providers(ctx, tenant).await?;
+        Ok(SocialProviderType::ALL.to_vec())
+    }
+
+    /// Deletes an identity provider.
     pub async fn delete_identity_provider(
         &self,
         ctx: &Context,

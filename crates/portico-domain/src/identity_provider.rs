@@ -64,8 +64,8 @@ impl SocialProviderType {
     }
 }
 
-/// A configured social identity provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A configured social identity provider (`Debug` leaves out even the sealed secret).
+#[derive(Clone, PartialEq, Eq)]
 pub struct SocialIdentityProvider {
     /// Graph's id (`Google-OAUTH`, ...).
     pub id: String,
@@ -83,8 +83,21 @@ pub struct SocialIdentityProvider {
     pub updated_at: OffsetDateTime,
 }
 
-/// A request to add a social provider (`POST identity/identityProviders`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+impl std::fmt::Debug for SocialIdentityProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocialIdentityProvider")
+            .field("id", &self.id)
+            .field("display_name", &self.display_name)
+            .field("provider_type", &self.provider_type)
+            .field("client_id", &self.client_id)
+            .field("secret_sealed", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request to add a social provider (`POST identity/identityProviders`). `Debug` never
+/// shows the secret.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct NewSocialProvider {
     /// Optional display name (the provider's name when absent).
     pub display_name: Option<String>,
@@ -96,8 +109,19 @@ pub struct NewSocialProvider {
     pub client_secret: String,
 }
 
-/// A validated [`NewSocialProvider`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl std::fmt::Debug for NewSocialProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSocialProvider")
+            .field("display_name", &self.display_name)
+            .field("provider_type", &self.provider_type)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A validated [`NewSocialProvider`]. `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ValidSocialProvider {
     /// The display name.
     pub display_name: String,
@@ -109,22 +133,40 @@ pub struct ValidSocialProvider {
     pub client_secret: String,
 }
 
+impl std::fmt::Debug for ValidSocialProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidSocialProvider")
+            .field("display_name", &self.display_name)
+            .field("provider_type", &self.provider_type)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
 impl NewSocialProvider {
-    /// Checks every field, naming the first bad one.
+    /// Checks every field, naming the first bad one. The masked value reads return
+    /// (`******`) is not a secret and is refused.
     pub fn validated(self) -> Result<ValidSocialProvider, ValidationError> {
         let provider_type =
             SocialProviderType::parse(self.provider_type.trim()).ok_or_else(|| {
+                let shown: String = self.provider_type.chars().take(64).collect();
                 ValidationError::new(
                     "identityProviderType",
                     format!(
-                        "'{}' is not a supported identity provider type; use one of {}",
-                        self.provider_type,
+                        "'{shown}' is not a supported identity provider type; use one of {}",
                         SocialProviderType::ALL
                             .map(SocialProviderType::as_str)
                             .join(", ")
                     ),
                 )
             })?;
+        if is_masked(&self.client_secret) {
+            return Err(ValidationError::new(
+                "clientSecret",
+                "this is the masked value reads return, not a secret: send the client secret itself",
+            ));
+        }
         let display_name = match self.display_name.as_deref() {
             Some(n) => crate::validate::display_name("displayName", n)?,
             None => provider_type.as_str().to_owned(),
@@ -139,8 +181,8 @@ impl NewSocialProvider {
 }
 
 /// A change to a social provider (`PATCH identity/identityProviders/{id}`): absent fields keep
-/// their values; the type cannot change.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// their values; the type cannot change. `Debug` never shows the secret.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct SocialProviderPatch {
     /// New display name.
     pub display_name: Option<String>,
@@ -150,9 +192,30 @@ pub struct SocialProviderPatch {
     pub client_secret: Option<String>,
 }
 
+impl std::fmt::Debug for SocialProviderPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocialProviderPatch")
+            .field("display_name", &self.display_name)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+/// Whether `s` is (only) the mask reads return for a secret.
+fn is_masked(s: &str) -> bool {
+    let t = s.trim();
+    !t.is_empty() && t.chars().all(|c| c == '*')
+}
+
 impl SocialProviderPatch {
-    /// Checks every present field, canonicalizing them.
+    /// Checks every present field, canonicalizing them. A `clientSecret` that is the mask reads
+    /// return (`******`, as a client sends back an object it read) keeps the stored secret.
     pub fn validated(self) -> Result<Self, ValidationError> {
+        let client_secret = self.client_secret.filter(|s| !is_masked(s));
         Ok(Self {
             display_name: self
                 .display_name
@@ -162,8 +225,7 @@ impl SocialProviderPatch {
                 .client_id
                 .map(|c| credential("clientId", &c))
                 .transpose()?,
-            client_secret: self
-                .client_secret
+            client_secret: client_secret
                 .map(|c| credential("clientSecret", &c))
                 .transpose()?,
         })
@@ -251,5 +313,31 @@ mod tests {
         };
         assert_eq!(p.validated().unwrap_err().field, "clientId");
         assert!(SocialProviderPatch::default().is_empty());
+        let e = new(&"x".repeat(500)).validated().unwrap_err();
+        assert!(e.message.len() < 200, "{}", e.message);
+    }
+
+    #[test]
+    fn the_mask_is_not_a_secret_and_debug_hides_secrets() {
+        let mut n = new("Google");
+        n.client_secret = "******".into();
+        assert_eq!(n.validated().unwrap_err().field, "clientSecret");
+        let p = SocialProviderPatch {
+            client_secret: Some("******".into()),
+            ..SocialProviderPatch::default()
+        }
+        .validated()
+        .unwrap();
+        assert!(p.is_empty(), "sending the mask back keeps the secret");
+        let shown = format!(
+            "{:?} {:?} {:?}",
+            new("Google"),
+            new("Google").validated().unwrap(),
+            SocialProviderPatch {
+                client_secret: Some("s3cret".into()),
+                ..SocialProviderPatch::default()
+            }
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
     }
 }

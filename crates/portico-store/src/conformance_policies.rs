@@ -152,9 +152,20 @@ pub async fn identity_providers_round_trip_per_tenant(store: Arc<dyn Store>) {
         ..google.clone()
     };
     store
-        .update_identity_provider(t.id, &changed, &audit("Update identity provider"))
+        .update_identity_provider(t.id, &changed, at, &audit("Update identity provider"))
         .await
         .unwrap();
+    // a change made from what was read before that one is refused, changing nothing
+    let stale = StoredIdentityProvider {
+        display_name: "Stale".into(),
+        updated_at: at + Duration::seconds(9),
+        ..google.clone()
+    };
+    let err = store
+        .update_identity_provider(t.id, &stale, at, &audit("Update identity provider"))
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict_on(constraint::STALE_WRITE), "{err:?}");
     let read = store
         .get_identity_provider(t.id, "Google-OAUTH")
         .await
@@ -175,7 +186,7 @@ pub async fn identity_providers_round_trip_per_tenant(store: Arc<dyn Store>) {
     };
     assert!(matches!(
         store
-            .update_identity_provider(t.id, &missing, &audit("Update identity provider"))
+            .update_identity_provider(t.id, &missing, at, &audit("Update identity provider"))
             .await,
         Err(crate::StoreError::NotFound(_))
     ));

@@ -40,6 +40,8 @@ pub mod constraint {
     pub const INVITATION_CLOSED: &str = "invitation_closed";
     /// One identity provider per id in a tenant.
     pub const IDENTITY_PROVIDER: &str = "pk_identity_providers";
+    /// The row changed since it was read (optimistic concurrency).
+    pub const STALE_WRITE: &str = "stale_write";
 }
 
 /// SQLite names table-level unique constraints by their columns; map them to the names

@@ -8,8 +8,8 @@ use portico_domain::TenantId;
 use portico_domain::audit::AuditEvent;
 use time::OffsetDateTime;
 
-/// An identity provider as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An identity provider as stored (`Debug` leaves out the sealed secret).
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoredIdentityProvider {
     /// Graph's id, unique in the tenant.
     pub id: String,
@@ -27,6 +27,22 @@ pub struct StoredIdentityProvider {
     pub created_at: OffsetDateTime,
     /// When it last changed.
     pub updated_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for StoredIdentityProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredIdentityProvider")
+            .field("id", &self.id)
+            .field("protocol", &self.protocol)
+            .field("provider_type", &self.provider_type)
+            .field("display_name", &self.display_name)
+            .field("settings", &self.settings)
+            .field(
+                "secret_sealed",
+                &self.secret_sealed.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// Identity provider storage. Every change is written with its audit event in one
@@ -52,11 +68,14 @@ pub trait IdentityProviderStore {
         provider: &StoredIdentityProvider,
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
-    /// Replaces an identity provider's display name, settings, secret and `updated_at`.
+    /// Replaces an identity provider's display name, settings, secret and `updated_at`, if it
+    /// is still as read (`updated_at` = `read_at`); otherwise a conflict on `STALE_WRITE` and
+    /// nothing changes, so two concurrent changes cannot undo each other.
     async fn update_identity_provider(
         &self,
         tenant: TenantId,
         provider: &StoredIdentityProvider,
+        read_at: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
     /// Deletes an identity provider.
@@ -124,20 +143,29 @@ macro_rules! identity_provider_store_impl {
                 Ok(())
             }
 
-            async fn update_identity_provider(&self, tenant: portico_domain::TenantId, p: &$crate::identity_providers::StoredIdentityProvider, audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
+            async fn update_identity_provider(&self, tenant: portico_domain::TenantId, p: &$crate::identity_providers::StoredIdentityProvider, read_at: time::OffsetDateTime, audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
-                let n = sqlx::query("UPDATE identity_providers SET display_name = $3, settings = $4, secret_sealed = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2")
+                let n = sqlx::query("UPDATE identity_providers SET display_name = $3, settings = $4, secret_sealed = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND updated_at = $7")
                     .bind(tenant.0)
                     .bind(&p.id)
                     .bind(&p.display_name)
                     .bind(&p.settings)
                     .bind(&p.secret_sealed)
                     .bind($crate::ts::Ts(p.updated_at))
+                    .bind($crate::ts::Ts(read_at))
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
                 if n == 0 {
-                    return Err($crate::StoreError::NotFound("identity provider"));
+                    let exists = sqlx::query("SELECT 1 AS found FROM identity_providers WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.0)
+                        .bind(&p.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(match exists {
+                        None => $crate::StoreError::NotFound("identity provider"),
+                        Some(_) => $crate::StoreError::Conflict { constraint: $crate::constraint::STALE_WRITE.to_owned() },
+                    });
                 }
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
                 tx.commit().await?;

@@ -155,8 +155,7 @@ pub enum IdpCommand {
         #[arg(long)]
         client_secret_stdin: bool,
     },
-    /// Delete an identity provider (guests who redeemed with it cannot sign in until their
-    /// redemption is reset).
+    /// Delete an identity provider.
     Remove {
         #[command(flatten)]
         tenant: TenantArg,

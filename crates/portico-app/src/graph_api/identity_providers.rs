@@ -6,7 +6,7 @@
 use super::{Caller, GraphResult};
 use crate::App;
 use portico_domain::identity_provider::{
-    NewSocialProvider, SocialIdentityProvider, SocialProviderPatch,
+    NewSocialProvider, SocialIdentityProvider, SocialProviderPatch, SocialProviderType,
 };
 use portico_policy::graph::GraphAction;
 
@@ -20,6 +20,19 @@ impl App {
             .graph_context(caller, GraphAction::ReadIdentityProviders)
             .await?;
         Ok(self.list_identity_providers(&ctx, caller.tenant.id).await?)
+    }
+
+    /// `GET identity/identityProviders/availableProviderTypes`.
+    pub async fn graph_available_identity_provider_types(
+        &self,
+        caller: &Caller,
+    ) -> GraphResult<Vec<SocialProviderType>> {
+        let ctx = self
+            .graph_context(caller, GraphAction::ReadIdentityProviders)
+            .await?;
+        Ok(self
+            .available_identity_provider_types(&ctx, caller.tenant.id)
+            .await?)
     }
 
     /// `GET identity/identityProviders/{id}`.

@@ -144,7 +144,7 @@ pub static OPERATIONS: &[Op] = &[
     op!(Get "/v1.0/identity/identityProviders/availableProviderTypes()", idp::available_types, [ReadIdentityProviders], 200, "The same, called as an OData function (as the Graph SDKs do)."),
     op!(Get "/v1.0/identity/identityProviders/{id}", idp::get, [ReadIdentityProviders], 200, "Get a social identity provider."),
     op!(Patch "/v1.0/identity/identityProviders/{id}", idp::update, [WriteIdentityProviders], 204, "Change a social identity provider's displayName, clientId or clientSecret."),
-    op!(Delete "/v1.0/identity/identityProviders/{id}", idp::delete, [WriteIdentityProviders], 204, "Delete a social identity provider (guests who redeemed with it cannot sign in until reset)."),
+    op!(Delete "/v1.0/identity/identityProviders/{id}", idp::delete, [WriteIdentityProviders], 204, "Delete a social identity provider."),
     op!(Get "/v1.0/organization", super::organization, [ReadOrganization], 200, "The tenant as Graph's organization."),
     op!(Get "/v1.0/organization/{id}", d::organization_get, [ReadOrganization], 200, "The tenant by id."),
     op!(Patch "/v1.0/organization/{id}", d::organization_update, [WriteOrganization], 204, "Update the organization."),

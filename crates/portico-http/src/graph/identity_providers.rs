@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use portico_app::graph_api::GraphAction;
 use portico_domain::identity_provider::{
     MASKED_SECRET, NewSocialProvider, SocialIdentityProvider, SocialProviderPatch,
-    SocialProviderType,
 };
 use portico_domain::odata::Resource;
 use serde_json::{Map, Value};
@@ -133,12 +132,18 @@ pub async fn available_types(
     if let Err(e) = super::odata::no_options(query.as_deref()) {
         return e.into_response();
     }
-    let value = SocialProviderType::ALL
-        .iter()
-        .map(|t| Value::from(t.as_str()))
-        .collect();
-    let context = format!("{}/v1.0/$metadata#Collection(Edm.String)", base(&state));
-    axum::Json(wire::collection(context, value, None, None)).into_response()
+    match state
+        .app
+        .graph_available_identity_provider_types(&caller)
+        .await
+    {
+        Ok(types) => {
+            let value = types.iter().map(|t| Value::from(t.as_str())).collect();
+            let context = format!("{}/v1.0/$metadata#Collection(Edm.String)", base(&state));
+            axum::Json(wire::collection(context, value, None, None)).into_response()
+        }
+        Err(f) => fail(f),
+    }
 }
 
 /// `GET /v1.0/identity/identityProviders/{id}`
