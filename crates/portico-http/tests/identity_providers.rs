@@ -16,6 +16,8 @@ mod support;
 
 use axum::http::StatusCode;
 use portico_app::Context;
+use portico_domain::directory_object::{ObjectKind, ObjectRef};
+use portico_domain::role::{DirectoryRole, RoleAssignment};
 use portico_store::Store;
 use serde_json::json;
 use std::sync::Arc;
@@ -380,4 +382,109 @@ async fn identity_providers_are_configured_through_graph(store: Arc<dyn Store>) 
     assert_eq!(v["value"].as_array().unwrap().len(), 1);
 }
 
-portico_store::backend_tests!(identity_providers_are_configured_through_graph);
+/// A signed-in user with the delegated permission still needs a directory role that manages
+/// identity providers, to read them too (as in Entra); the role opens both.
+async fn signed_in_users_need_an_identity_provider_role(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let admin = app_token(
+        &f,
+        &[
+            "Application.ReadWrite.All",
+            "DelegatedPermissionGrant.ReadWrite.All",
+        ],
+    )
+    .await;
+    let sp_of = |filter: &str| {
+        let f = &f;
+        let admin = admin.clone();
+        let path = format!(
+            "/v1.0/servicePrincipals?$filter={}",
+            filter.replace(' ', "%20").replace('\'', "%27")
+        );
+        async move {
+            let (_, _, v) = graph(f, "GET", &path, Some(&admin), None).await;
+            v["value"][0]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let native_sp = sp_of(&format!("appId eq '{}'", f.native_id)).await;
+    let graph_sp = sp_of("displayName eq 'Microsoft Graph'").await;
+    let (status, _, grant) = graph(
+        &f,
+        "POST",
+        "/v1.0/oauth2PermissionGrants",
+        Some(&admin),
+        Some(&json!({"clientId": native_sp, "consentType": "AllPrincipals", "resourceId": graph_sp, "scope": "openid profile IdentityProvider.ReadWrite.All"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{grant}");
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", &f.native_id)
+        .append_pair("redirect_uri", NATIVE_CB)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid profile IdentityProvider.ReadWrite.All")
+        .append_pair("state", "st")
+        .append_pair("code_challenge", &challenge(VERIFIER))
+        .append_pair("code_challenge_method", "S256")
+        .finish();
+    let mut b = Browser::new(&f, "192.0.2.9");
+    let (_, _, page) = b
+        .get(&format!("/{}/oauth2/v2.0/authorize?{q}", f.tenant.id))
+        .await;
+    let (_, _, page) = b.submit(&page, &[("username", &f.upn)]).await;
+    let (status, headers, page) = b.submit(&page, &[("password", PASSWORD)]).await;
+    assert_eq!(status, StatusCode::FOUND, "{page}");
+    let (status, t) = redeem_native(&f, &redirect_params(&headers)["code"]).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let user_token = t["access_token"].as_str().unwrap().to_owned();
+
+    // the permission alone: refused, reads included
+    let google = json!({"identityProviderType": "Google", "clientId": "c", "clientSecret": "s"});
+    for (method, path, body) in [
+        ("GET", IDPS.to_owned(), None),
+        ("GET", format!("{IDPS}/availableProviderTypes"), None),
+        ("POST", IDPS.to_owned(), Some(&google)),
+    ] {
+        let (status, _, v) = graph(&f, method, &path, Some(&user_token), body).await;
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("Authorization_RequestDenied")),
+            "{method} {path}: {v}"
+        );
+    }
+    // with the External Identity Provider Administrator role: allowed
+    let user = f
+        .state
+        .app
+        .store
+        .find_user_by_upn(f.tenant.id, &f.upn)
+        .await
+        .unwrap();
+    f.state
+        .app
+        .assign_role(
+            &Context::system("test"),
+            f.tenant.id,
+            &RoleAssignment {
+                id: portico_domain::RoleAssignmentId::new(),
+                role: DirectoryRole::ExternalIdentityProviderAdministrator,
+                principal: ObjectRef {
+                    kind: ObjectKind::User,
+                    id: user.id.0,
+                },
+                directory_scope_id: "/".into(),
+                created_at: time::OffsetDateTime::now_utc(),
+            },
+        )
+        .await
+        .unwrap();
+    let (status, _, v) = graph(&f, "POST", IDPS, Some(&user_token), Some(&google)).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, _, v) = graph(&f, "GET", IDPS, Some(&user_token), None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["value"][0]["id"], "Google-OAUTH");
+}
+
+portico_store::backend_tests!(
+    identity_providers_are_configured_through_graph,
+    signed_in_users_need_an_identity_provider_role
+);
