@@ -498,49 +498,7 @@ async fn audit_logs_serve_the_tenants_directory_audits(store: Arc<dyn Store>) {
     assert!(items(&v).is_empty(), "{v}");
 
     // signed-in users: the delegated AuditLog.Read.All and a directory role that reads audit logs
-    let sp_of = |filter: String| {
-        let f = &f;
-        let admin = admin.clone();
-        async move {
-            let v = list(
-                f,
-                &admin,
-                &format!("/v1.0/servicePrincipals?$filter={}", enc(&filter)),
-            )
-            .await;
-            items(&v)[0]["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let native_sp = sp_of(format!("appId eq '{}'", f.native_id)).await;
-    let graph_sp = sp_of("displayName eq 'Microsoft Graph'".to_owned()).await;
-    let (status, _, grant) = graph(
-        &f,
-        "POST",
-        "/v1.0/oauth2PermissionGrants",
-        Some(&admin),
-        Some(&json!({"clientId": native_sp, "consentType": "AllPrincipals", "resourceId": graph_sp, "scope": "openid profile User.Read AuditLog.Read.All"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{grant}");
-    let q = form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", &f.native_id)
-        .append_pair("redirect_uri", NATIVE_CB)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid profile AuditLog.Read.All")
-        .append_pair("state", "st")
-        .append_pair("code_challenge", &challenge(VERIFIER))
-        .append_pair("code_challenge_method", "S256")
-        .finish();
-    let mut b = Browser::new(&f, "192.0.2.7");
-    let (_, _, page) = b
-        .get(&format!("/{}/oauth2/v2.0/authorize?{q}", f.tenant.id))
-        .await;
-    let (_, _, page) = b.submit(&page, &[("username", &f.upn)]).await;
-    let (status, headers, page) = b.submit(&page, &[("password", PASSWORD)]).await;
-    assert_eq!(status, StatusCode::FOUND, "{page}");
-    let (status, t) = redeem_native(&f, &redirect_params(&headers)["code"]).await;
-    assert_eq!(status, StatusCode::OK, "{t}");
-    let alice_token = t["access_token"].as_str().unwrap().to_owned();
+    let alice_token = support::graph::delegated_user_token(&f, &admin, "AuditLog.Read.All").await;
     let alice_claims = claims(&alice_token);
     assert!(
         alice_claims["scp"]

@@ -394,48 +394,8 @@ async fn signed_in_users_need_an_identity_provider_role(store: Arc<dyn Store>) {
         ],
     )
     .await;
-    let sp_of = |filter: &str| {
-        let f = &f;
-        let admin = admin.clone();
-        let path = format!(
-            "/v1.0/servicePrincipals?$filter={}",
-            filter.replace(' ', "%20").replace('\'', "%27")
-        );
-        async move {
-            let (_, _, v) = graph(f, "GET", &path, Some(&admin), None).await;
-            v["value"][0]["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let native_sp = sp_of(&format!("appId eq '{}'", f.native_id)).await;
-    let graph_sp = sp_of("displayName eq 'Microsoft Graph'").await;
-    let (status, _, grant) = graph(
-        &f,
-        "POST",
-        "/v1.0/oauth2PermissionGrants",
-        Some(&admin),
-        Some(&json!({"clientId": native_sp, "consentType": "AllPrincipals", "resourceId": graph_sp, "scope": "openid profile IdentityProvider.ReadWrite.All"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{grant}");
-    let q = form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", &f.native_id)
-        .append_pair("redirect_uri", NATIVE_CB)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid profile IdentityProvider.ReadWrite.All")
-        .append_pair("state", "st")
-        .append_pair("code_challenge", &challenge(VERIFIER))
-        .append_pair("code_challenge_method", "S256")
-        .finish();
-    let mut b = Browser::new(&f, "192.0.2.9");
-    let (_, _, page) = b
-        .get(&format!("/{}/oauth2/v2.0/authorize?{q}", f.tenant.id))
-        .await;
-    let (_, _, page) = b.submit(&page, &[("username", &f.upn)]).await;
-    let (status, headers, page) = b.submit(&page, &[("password", PASSWORD)]).await;
-    assert_eq!(status, StatusCode::FOUND, "{page}");
-    let (status, t) = redeem_native(&f, &redirect_params(&headers)["code"]).await;
-    assert_eq!(status, StatusCode::OK, "{t}");
-    let user_token = t["access_token"].as_str().unwrap().to_owned();
+    let user_token =
+        support::graph::delegated_user_token(&f, &admin, "IdentityProvider.ReadWrite.All").await;
 
     // the permission alone: refused, reads included
     let google = json!({"identityProviderType": "Google", "clientId": "c", "clientSecret": "s"});

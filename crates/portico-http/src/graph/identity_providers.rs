@@ -238,17 +238,10 @@ pub async fn update(
             UPDATE_READ_ONLY,
         )?;
         social_only(&p)?;
-        let value = |name: &str| -> Result<Option<String>, GraphError> {
-            match p.string(name)? {
-                None => Ok(None),
-                Some(None) => Err(bad(format!("Property '{name}' cannot be null."))),
-                Some(Some(s)) => Ok(Some(s)),
-            }
-        };
         Ok(SocialProviderPatch {
-            display_name: value("displayName")?,
-            client_id: value("clientId")?,
-            client_secret: value("clientSecret")?,
+            display_name: p.non_null_string("displayName")?,
+            client_id: p.non_null_string("clientId")?,
+            client_secret: p.non_null_string("clientSecret")?,
         })
     })();
     let patch = match parsed {

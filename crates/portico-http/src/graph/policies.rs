@@ -126,16 +126,10 @@ pub async fn update(
                 "Property '{n}' of resource 'emailAuthenticationMethodConfiguration' is not supported by Portico and cannot be set: the policy applies to all users."
             )));
         }
-        let value = |name: &str| -> Result<Option<String>, GraphError> {
-            match p.string(name)? {
-                None => Ok(None),
-                Some(None) => Err(bad(format!("Property '{name}' cannot be null."))),
-                Some(Some(s)) => Ok(Some(s)),
-            }
-        };
         Ok(EmailOtpPolicyPatch {
-            state: value("state")?,
-            allow_external_id_to_use_email_otp: value("allowExternalIdToUseEmailOtp")?,
+            state: p.non_null_string("state")?,
+            allow_external_id_to_use_email_otp: p
+                .non_null_string("allowExternalIdToUseEmailOtp")?,
         })
     })();
     let patch = match parsed {

@@ -104,3 +104,51 @@ pub(crate) async fn graph_raw(
     };
     (status, headers, json)
 }
+
+/// A delegated Graph token of the fixture's user for `scope` (space-separated Graph scopes):
+/// `admin` (an app token with `Application.ReadWrite.All` and
+/// `DelegatedPermissionGrant.ReadWrite.All`) grants the native app those scopes for everyone,
+/// then the user signs in through the browser with code + PKCE.
+pub(crate) async fn delegated_user_token(f: &Fixture, admin: &str, scope: &str) -> String {
+    use super::browser::{
+        Browser, NATIVE_CB, PASSWORD, VERIFIER, challenge, redeem_native, redirect_params,
+    };
+    let sp_of = |filter: String| async move {
+        let path = format!(
+            "/v1.0/servicePrincipals?$filter={}",
+            filter.replace(' ', "%20").replace('\'', "%27")
+        );
+        let (_, _, v) = graph(f, "GET", &path, Some(admin), None).await;
+        v["value"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let native_sp = sp_of(format!("appId eq '{}'", f.native_id)).await;
+    let graph_sp = sp_of("displayName eq 'Microsoft Graph'".to_owned()).await;
+    let (status, _, grant) = graph(
+        f,
+        "POST",
+        "/v1.0/oauth2PermissionGrants",
+        Some(admin),
+        Some(&serde_json::json!({"clientId": native_sp, "consentType": "AllPrincipals", "resourceId": graph_sp, "scope": format!("openid profile User.Read {scope}")})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{grant}");
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", &f.native_id)
+        .append_pair("redirect_uri", NATIVE_CB)
+        .append_pair("response_type", "code")
+        .append_pair("scope", &format!("openid profile {scope}"))
+        .append_pair("state", "st")
+        .append_pair("code_challenge", &challenge(VERIFIER))
+        .append_pair("code_challenge_method", "S256")
+        .finish();
+    let mut b = Browser::new(f, "192.0.2.7");
+    let (_, _, page) = b
+        .get(&format!("/{}/oauth2/v2.0/authorize?{q}", f.tenant.id))
+        .await;
+    let (_, _, page) = b.submit(&page, &[("username", &f.upn)]).await;
+    let (status, headers, page) = b.submit(&page, &[("password", PASSWORD)]).await;
+    assert_eq!(status, StatusCode::FOUND, "{page}");
+    let (status, t) = redeem_native(f, &redirect_params(&headers)["code"]).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    t["access_token"].as_str().unwrap().to_owned()
+}
