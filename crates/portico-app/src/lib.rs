@@ -13,6 +13,7 @@ pub mod context;
 pub mod dns;
 pub mod domains;
 pub mod error;
+pub mod federation;
 pub mod graph_api;
 pub mod groups;
 pub mod identity_providers;
@@ -51,6 +52,9 @@ pub struct AppConfig {
     /// No SMTP server is configured: mails go to files, and redeem links are logged so a
     /// developer can follow them.
     pub log_redeem_links: bool,
+    /// The issuer of the Google preset (`https://accounts.google.com`; tests point it at a
+    /// local OIDC provider).
+    pub google_issuer: String,
 }
 
 /// The use-case layer: shared handles every use case needs. Cheap to clone.
@@ -64,6 +68,8 @@ pub struct App {
     pub passwords: passwords::PasswordService,
     /// DNS TXT lookups for domain verification.
     pub dns: Arc<dyn dns::TxtResolver>,
+    /// Calls to guests' identity providers (discovery, keys, tokens), with their caches.
+    pub federation: Arc<portico_federation::Federation>,
     /// The master key and cached token signing keys.
     pub keys: Arc<keys::KeyRing>,
     /// Short-lived caches of hot read paths.

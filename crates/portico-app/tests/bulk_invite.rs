@@ -39,6 +39,10 @@ fn app(store: Arc<dyn Store>) -> App {
             2,
         ),
         dns: Arc::new(StaticResolver::default()),
+        federation: Arc::new(
+            portico_federation::Federation::new(portico_federation::FederationSettings::default())
+                .unwrap(),
+        ),
         caches: Default::default(),
         mail_queued: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(
@@ -52,6 +56,7 @@ fn app(store: Arc<dyn Store>) -> App {
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "invites@onportico.test".into(),
             log_redeem_links: false,
+            google_issuer: "https://accounts.google.com".into(),
         },
     }
 }

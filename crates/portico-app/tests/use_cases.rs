@@ -52,6 +52,10 @@ fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
         clock: clock.clone(),
         passwords: PasswordService::new(FAST, 2),
         dns: Arc::new(StaticResolver(records)),
+        federation: Arc::new(
+            portico_federation::Federation::new(portico_federation::FederationSettings::default())
+                .unwrap(),
+        ),
         caches: Default::default(),
         mail_queued: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(
@@ -62,6 +66,7 @@ fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "invites@onportico.test".into(),
             log_redeem_links: false,
+            google_issuer: "https://accounts.google.com".into(),
         },
     };
     (app, clock)

@@ -1,11 +1,9 @@
 //! Identity providers a tenant configures for its guests, named as Microsoft Graph names them
-//! (`identity/identityProviders`). Today: the social presets (`socialIdentityProvider`) Google,
+//! (`identity/identityProviders`): the social presets (`socialIdentityProvider`) Google,
 //! Facebook and Microsoft account, each at most once per tenant under Graph's fixed id
-//! (`Google-OAUTH`, ...). The client secret is never kept in clear: the use case seals it
+//! (`Google-OAUTH`, ...), and OpenID Connect federations (`oidcIdentityProvider`, in
+//! [`crate::oidc_provider`]). The client secret is never kept in clear: the use case seals it
 //! under the master key, and Graph reads answer `******` for it, as Entra does.
-//!
-//! Sign-in through these providers, OIDC and SAML federations are not built yet
-//! (`docs/FEDERATION.md`).
 
 use crate::ValidationError;
 use time::OffsetDateTime;
@@ -93,6 +91,57 @@ impl std::fmt::Debug for SocialIdentityProvider {
             .field("secret_sealed", &"[redacted]")
             .finish_non_exhaustive()
     }
+}
+
+/// The email domains Google serves for invitations (Gmail consumer accounts), as in Entra.
+pub const GOOGLE_DOMAINS: [&str; 2] = ["gmail.com", "googlemail.com"];
+
+/// The `issuer` of the identity a guest who signed in with Google gets (as in Entra).
+pub const GOOGLE_IDENTITY_ISSUER: &str = "google.com";
+
+/// Graph's `identityProviderType`-like name of OIDC federations in `availableProviderTypes`.
+pub const OPENID_CONNECT: &str = "OpenIDConnect";
+
+/// Any configured identity provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityProvider {
+    /// A social preset.
+    Social(SocialIdentityProvider),
+    /// An OpenID Connect federation.
+    Oidc(crate::oidc_provider::OidcIdentityProvider),
+}
+
+impl IdentityProvider {
+    /// Its id.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Social(p) => &p.id,
+            Self::Oidc(p) => &p.id,
+        }
+    }
+
+    /// Its display name.
+    #[must_use]
+    pub fn display_name(&self) -> &str {
+        match self {
+            Self::Social(p) => &p.display_name,
+            Self::Oidc(p) => &p.display_name,
+        }
+    }
+}
+
+/// A change to any identity provider (`PATCH identity/identityProviders/{id}`), as parsed
+/// before the provider's type is known: the use case refuses properties the stored type does
+/// not have (`present` names what the request sent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentityProviderPatch {
+    /// The Graph property names the request sent.
+    pub present: Vec<String>,
+    /// The social part.
+    pub social: SocialProviderPatch,
+    /// The OIDC part.
+    pub oidc: crate::oidc_provider::OidcProviderPatch,
 }
 
 /// A request to add a social provider (`POST identity/identityProviders`). `Debug` never
@@ -206,7 +255,7 @@ impl std::fmt::Debug for SocialProviderPatch {
 }
 
 /// Whether `s` is (only) the mask reads return for a secret.
-fn is_masked(s: &str) -> bool {
+pub(crate) fn is_masked(s: &str) -> bool {
     let t = s.trim();
     !t.is_empty() && t.chars().all(|c| c == '*')
 }
@@ -240,7 +289,7 @@ impl SocialProviderPatch {
 
 /// A client id or secret: not blank, no control characters, at most 1,024 characters
 /// (surrounding spaces are dropped).
-fn credential(field: &'static str, value: &str) -> Result<String, ValidationError> {
+pub(crate) fn credential(field: &'static str, value: &str) -> Result<String, ValidationError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(ValidationError::new(field, "a value is required"));

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod invitation;
 pub mod mail;
 pub mod odata;
+pub mod oidc_provider;
 pub mod otp;
 pub mod paging;
 pub mod policy;

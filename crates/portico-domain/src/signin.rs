@@ -27,6 +27,22 @@ pub struct Session {
     pub client_ip: Option<String>,
     /// User agent at sign-in.
     pub user_agent: Option<String>,
+    /// How the guest's own identity provider authenticated them, when it did (federation).
+    pub upstream: Option<UpstreamAuth>,
+}
+
+/// What a federated identity provider said about how it authenticated the user: kept with the
+/// session for conditional access (trusting the partner's MFA).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpstreamAuth {
+    /// The provider's issuer.
+    pub issuer: String,
+    /// Its `amr` values.
+    #[serde(default)]
+    pub amr: Vec<String>,
+    /// Its `acr`, if any.
+    #[serde(default)]
+    pub acr: Option<String>,
 }
 
 impl Session {
@@ -74,6 +90,12 @@ pub mod codes {
     pub const WRONG_OTP: i64 = 50181;
     /// An expired, used or over-tried passcode (Portico's choice, as above).
     pub const EXPIRED_OTP: i64 = 50182;
+    /// The guest's identity provider failed, refused, or answered with something that did
+    /// not pass the checks (Portico's choice of Entra's "missing or misconfigured assertion").
+    pub const UPSTREAM_FAILED: i64 = 50008;
+    /// The identity provider signed in another account than the guest's (Entra's "the user
+    /// account from the external identity provider does not exist in the tenant").
+    pub const UPSTREAM_MISMATCH: i64 = 90072;
 }
 
 /// One sign-in attempt, as Graph's `signIn` shapes it.

@@ -72,6 +72,10 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/{tenant}/oauth2/v2.0/logout",
             get(web::logout::logout_get).post(web::logout::logout_post),
         )
+        .route(
+            "/te/{tenant}/oauth2/authresp",
+            get(web::federation::authresp),
+        )
         .route("/redeem", get(web::redeem::redeem_get))
         .route("/redeem/block", get(web::redeem::block_get))
         .route(

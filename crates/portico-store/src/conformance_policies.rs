@@ -105,6 +105,7 @@ pub async fn identity_providers_round_trip_per_tenant(store: Arc<dyn Store>) {
         display_name: "Google".into(),
         settings: r#"{"clientId":"client-1"}"#.into(),
         secret_sealed: Some("sealed-1".into()),
+        domains: Vec::new(),
         created_at: at,
         updated_at: at,
     };
@@ -218,5 +219,137 @@ pub async fn identity_providers_round_trip_per_tenant(store: Arc<dyn Store>) {
     assert_eq!(
         store.list_identity_providers(other.id).await.unwrap().len(),
         1
+    );
+}
+
+/// The domains a federation serves: stored with it, found by domain, one provider per domain
+/// and tenant (other tenants may federate the same domain), replaced on update, freed on delete.
+pub async fn federation_domains_route_to_one_provider(store: Arc<dyn Store>) {
+    use crate::{StoredIdentityProvider, constraint};
+    let t = tenant(store.as_ref(), "feddom").await;
+    let other = tenant(store.as_ref(), "feddom2").await;
+    let at = now();
+    let oidc = |id: &str, domains: &[&str]| StoredIdentityProvider {
+        id: id.into(),
+        protocol: "oidc".into(),
+        provider_type: "OpenIDConnect".into(),
+        display_name: id.into(),
+        settings: "{}".into(),
+        secret_sealed: Some("sealed".into()),
+        domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+        created_at: at,
+        updated_at: at,
+    };
+    let a = oidc("a", &["fabrikam.test", "contoso.test"]);
+    store
+        .create_identity_provider(t.id, &a, &audit("Add identity provider"))
+        .await
+        .unwrap();
+    let read = store.get_identity_provider(t.id, "a").await.unwrap();
+    assert_eq!(read.domains, ["contoso.test", "fabrikam.test"], "sorted");
+    let found = store
+        .identity_provider_for_domain(t.id, "fabrikam.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id.as_str(), found.domains.len()), ("a", 2));
+    assert!(
+        store
+            .identity_provider_for_domain(t.id, "other.test")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // a second provider for a served domain is refused and nothing of it is written
+    let before = store
+        .list_audit_events(t.id, 100, None)
+        .await
+        .unwrap()
+        .len();
+    let err = store
+        .create_identity_provider(
+            t.id,
+            &oidc("b", &["new.test", "fabrikam.test"]),
+            &audit("Add identity provider"),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict_on(constraint::FEDERATION_DOMAIN), "{err:?}");
+    assert!(matches!(
+        store.get_identity_provider(t.id, "b").await,
+        Err(crate::StoreError::NotFound(_))
+    ));
+    assert!(
+        store
+            .identity_provider_for_domain(t.id, "new.test")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .list_audit_events(t.id, 100, None)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+    // another tenant federates the same domain with its own provider
+    store
+        .create_identity_provider(
+            other.id,
+            &oidc("a", &["fabrikam.test"]),
+            &audit("Add identity provider"),
+        )
+        .await
+        .unwrap();
+    // update replaces the domains
+    let moved = StoredIdentityProvider {
+        domains: vec!["contoso.test".into()],
+        updated_at: at + Duration::seconds(1),
+        ..a.clone()
+    };
+    store
+        .update_identity_provider(t.id, &moved, at, &audit("Update identity provider"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .identity_provider_for_domain(t.id, "fabrikam.test")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed = store.list_identity_providers(t.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].domains, ["contoso.test"]);
+    store
+        .create_identity_provider(
+            t.id,
+            &oidc("b", &["fabrikam.test"]),
+            &audit("Add identity provider"),
+        )
+        .await
+        .unwrap();
+    store
+        .delete_identity_provider(t.id, "a", &audit("Delete identity provider"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .identity_provider_for_domain(t.id, "contoso.test")
+            .await
+            .unwrap()
+            .is_none(),
+        "deleting frees its domains"
+    );
+    assert_eq!(
+        store
+            .identity_provider_for_domain(other.id, "fabrikam.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .domains,
+        ["fabrikam.test"]
     );
 }

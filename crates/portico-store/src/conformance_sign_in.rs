@@ -30,6 +30,11 @@ fn session(user: UserId) -> Session {
         revoked_at: None,
         client_ip: Some("127.0.0.1".into()),
         user_agent: Some("test".into()),
+        upstream: Some(portico_domain::signin::UpstreamAuth {
+            issuer: "https://idp.partner.test".into(),
+            amr: vec!["pwd".into(), "mfa".into()],
+            acr: None,
+        }),
     }
 }
 

@@ -40,6 +40,8 @@ pub mod constraint {
     pub const INVITATION_CLOSED: &str = "invitation_closed";
     /// One identity provider per id in a tenant.
     pub const IDENTITY_PROVIDER: &str = "pk_identity_providers";
+    /// A tenant's email domain is served by one federation at most.
+    pub const FEDERATION_DOMAIN: &str = "pk_federation_domains";
     /// The row changed since it was read (optimistic concurrency).
     pub const STALE_WRITE: &str = "stale_write";
 }
@@ -64,6 +66,10 @@ const SQLITE_COLUMN_CONSTRAINTS: &[(&str, &str)] = &[
     (
         "identity_providers.tenant_id, identity_providers.id",
         constraint::IDENTITY_PROVIDER,
+    ),
+    (
+        "federation_domains.tenant_id, federation_domains.domain",
+        constraint::FEDERATION_DOMAIN,
     ),
     (
         "permission_grants.tenant_id, permission_grants.client_id, permission_grants.resource_id, permission_grants.principal_id",
@@ -184,6 +190,7 @@ fn constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
             constraint::GROUP_OWNER,
             constraint::APPLICATION_IDENTIFIER_URI,
             constraint::IDENTITY_PROVIDER,
+            constraint::FEDERATION_DOMAIN,
         ];
         return if c.ends_with("_pkey") || (c.starts_with("pk_") && !named.contains(&c)) {
             constraint::PRIMARY_KEY.to_owned()

@@ -1,6 +1,8 @@
 //! Identity providers of a tenant (`identity_providers`, migration 0015): one row per provider
 //! and Graph id, its non-secret settings as a JSON document and its client secret sealed by the
-//! caller. The store keeps the text as given; `portico_domain::identity_provider` reads it.
+//! caller; and the email domains each federation serves (`federation_domains`, migration 0016:
+//! one provider per domain and tenant). The store keeps the text as given;
+//! `portico_domain::identity_provider` reads it.
 
 use crate::StoreError;
 use crate::row::RowExt;
@@ -13,7 +15,7 @@ use time::OffsetDateTime;
 pub struct StoredIdentityProvider {
     /// Graph's id, unique in the tenant.
     pub id: String,
-    /// `social` (later `oidc`, `saml`).
+    /// `social` or `oidc` (later `saml`).
     pub protocol: String,
     /// The provider type (`Google`, ...).
     pub provider_type: String,
@@ -23,6 +25,8 @@ pub struct StoredIdentityProvider {
     pub settings: String,
     /// The client secret, sealed by the caller.
     pub secret_sealed: Option<String>,
+    /// The email domains it serves (canonical, as given), sorted.
+    pub domains: Vec<String>,
     /// When it was added.
     pub created_at: OffsetDateTime,
     /// When it last changed.
@@ -37,6 +41,7 @@ impl std::fmt::Debug for StoredIdentityProvider {
             .field("provider_type", &self.provider_type)
             .field("display_name", &self.display_name)
             .field("settings", &self.settings)
+            .field("domains", &self.domains)
             .field(
                 "secret_sealed",
                 &self.secret_sealed.as_ref().map(|_| "[redacted]"),
@@ -60,16 +65,22 @@ pub trait IdentityProviderStore {
         tenant: TenantId,
         id: &str,
     ) -> Result<StoredIdentityProvider, StoreError>;
-    /// Adds an identity provider; an id the tenant has already is a conflict on
-    /// `IDENTITY_PROVIDER`.
+    /// The provider serving `domain` (canonical) in the tenant, if any.
+    async fn identity_provider_for_domain(
+        &self,
+        tenant: TenantId,
+        domain: &str,
+    ) -> Result<Option<StoredIdentityProvider>, StoreError>;
+    /// Adds an identity provider with its domains; an id the tenant has already is a conflict
+    /// on `IDENTITY_PROVIDER`, a domain another provider serves one on `FEDERATION_DOMAIN`.
     async fn create_identity_provider(
         &self,
         tenant: TenantId,
         provider: &StoredIdentityProvider,
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
-    /// Replaces an identity provider's display name, settings, secret and `updated_at`, if it
-    /// is still as read (`updated_at` = `read_at`); otherwise a conflict on `STALE_WRITE` and
+    /// Replaces an identity provider's display name, settings, secret, domains and
+    /// `updated_at`, if it is still as read (`updated_at` = `read_at`); otherwise a conflict on `STALE_WRITE` and
     /// nothing changes, so two concurrent changes cannot undo each other.
     async fn update_identity_provider(
         &self,
@@ -97,6 +108,7 @@ pub(crate) fn identity_provider_from_row(
         display_name: r.text("display_name")?,
         settings: r.text("settings")?,
         secret_sealed: r.opt_text("secret_sealed")?,
+        domains: Vec::new(),
         created_at: r.ts("created_at")?,
         updated_at: r.ts("updated_at")?,
     })
@@ -111,7 +123,19 @@ macro_rules! identity_provider_store_impl {
                     .bind(tenant.0)
                     .fetch_all(&self.pool)
                     .await?;
-                rows.iter().map($crate::identity_providers::identity_provider_from_row).collect()
+                let mut providers = rows.iter().map($crate::identity_providers::identity_provider_from_row).collect::<Result<Vec<_>, _>>()?;
+                let domains = sqlx::query("SELECT provider_id, domain FROM federation_domains WHERE tenant_id = $1 ORDER BY domain")
+                    .bind(tenant.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                for d in &domains {
+                    use $crate::row::RowExt as _;
+                    let (id, domain) = (d.text("provider_id")?, d.text("domain")?);
+                    if let Some(p) = providers.iter_mut().find(|p| p.id == id) {
+                        p.domains.push(domain);
+                    }
+                }
+                Ok(providers)
             }
 
             async fn get_identity_provider(&self, tenant: portico_domain::TenantId, id: &str) -> Result<$crate::identity_providers::StoredIdentityProvider, $crate::StoreError> {
@@ -121,7 +145,21 @@ macro_rules! identity_provider_store_impl {
                     .fetch_optional(&self.pool)
                     .await?
                     .ok_or($crate::StoreError::NotFound("identity provider"))?;
-                $crate::identity_providers::identity_provider_from_row(&row)
+                let mut p = $crate::identity_providers::identity_provider_from_row(&row)?;
+                p.domains = self.federation_domains_of(tenant, &p.id).await?;
+                Ok(p)
+            }
+
+            async fn identity_provider_for_domain(&self, tenant: portico_domain::TenantId, domain: &str) -> Result<Option<$crate::identity_providers::StoredIdentityProvider>, $crate::StoreError> {
+                let row = sqlx::query("SELECT p.id, p.protocol, p.provider_type, p.display_name, p.settings, p.secret_sealed, p.created_at, p.updated_at FROM federation_domains d JOIN identity_providers p ON p.tenant_id = d.tenant_id AND p.id = d.provider_id WHERE d.tenant_id = $1 AND d.domain = $2")
+                    .bind(tenant.0)
+                    .bind(domain)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let mut p = $crate::identity_providers::identity_provider_from_row(&row)?;
+                p.domains = self.federation_domains_of(tenant, &p.id).await?;
+                Ok(Some(p))
             }
 
             async fn create_identity_provider(&self, tenant: portico_domain::TenantId, p: &$crate::identity_providers::StoredIdentityProvider, audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
@@ -138,6 +176,7 @@ macro_rules! identity_provider_store_impl {
                     .bind($crate::ts::Ts(p.updated_at))
                     .execute(&mut *tx)
                     .await?;
+                Self::insert_federation_domains(&mut tx, tenant, p).await?;
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -167,6 +206,12 @@ macro_rules! identity_provider_store_impl {
                         Some(_) => $crate::StoreError::Conflict { constraint: $crate::constraint::STALE_WRITE.to_owned() },
                     });
                 }
+                sqlx::query("DELETE FROM federation_domains WHERE tenant_id = $1 AND provider_id = $2")
+                    .bind(tenant.0)
+                    .bind(&p.id)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_federation_domains(&mut tx, tenant, p).await?;
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -174,6 +219,11 @@ macro_rules! identity_provider_store_impl {
 
             async fn delete_identity_provider(&self, tenant: portico_domain::TenantId, id: &str, audit: &portico_domain::audit::AuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
+                sqlx::query("DELETE FROM federation_domains WHERE tenant_id = $1 AND provider_id = $2")
+                    .bind(tenant.0)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 let n = sqlx::query("DELETE FROM identity_providers WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id)
@@ -186,6 +236,34 @@ macro_rules! identity_provider_store_impl {
                 Self::insert_audit_row(&mut tx, tenant, audit).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+        }
+
+        impl $store {
+            async fn insert_federation_domains(
+                tx: &mut sqlx::Transaction<'static, <$store as $crate::backend::HasDb>::Db>,
+                tenant: portico_domain::TenantId,
+                p: &$crate::identity_providers::StoredIdentityProvider,
+            ) -> Result<(), $crate::StoreError> {
+                for d in &p.domains {
+                    sqlx::query("INSERT INTO federation_domains (tenant_id, domain, provider_id) VALUES ($1, $2, $3)")
+                        .bind(tenant.0)
+                        .bind(d)
+                        .bind(&p.id)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn federation_domains_of(&self, tenant: portico_domain::TenantId, id: &str) -> Result<Vec<String>, $crate::StoreError> {
+                use $crate::row::RowExt as _;
+                let rows = sqlx::query("SELECT domain FROM federation_domains WHERE tenant_id = $1 AND provider_id = $2 ORDER BY domain")
+                    .bind(tenant.0)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| r.text("domain")).collect()
             }
         }
     };

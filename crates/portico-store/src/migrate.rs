@@ -84,6 +84,11 @@ const SQLITE: &[Embedded] = &[
         "identity providers",
         include_str!("../migrations/sqlite/0015_identity_providers.sql"),
     ),
+    (
+        16,
+        "federation",
+        include_str!("../migrations/sqlite/0016_federation.sql"),
+    ),
 ];
 const POSTGRES: &[Embedded] = &[
     (
@@ -160,6 +165,11 @@ const POSTGRES: &[Embedded] = &[
         15,
         "identity providers",
         include_str!("../migrations/postgres/0015_identity_providers.sql"),
+    ),
+    (
+        16,
+        "federation",
+        include_str!("../migrations/postgres/0016_federation.sql"),
     ),
 ];
 

@@ -116,6 +116,13 @@ pub(crate) fn session_from_row(r: &impl RowExt) -> Result<Session, StoreError> {
         revoked_at: r.opt_ts("revoked_at")?,
         client_ip: r.opt_text("client_ip")?,
         user_agent: r.opt_text("user_agent")?,
+        upstream: r
+            .opt_text("upstream_auth")?
+            .map(|raw| {
+                serde_json::from_str(&raw)
+                    .map_err(|e| StoreError::corrupt(format!("column upstream_auth: {e}")))
+            })
+            .transpose()?,
     })
 }
 
@@ -134,7 +141,7 @@ macro_rules! sign_in_store_impl {
         impl $crate::SignInStore for $store {
             async fn create_session(&self, tenant: portico_domain::TenantId, s: &portico_domain::signin::Session, token_hash: &str) -> Result<(), $crate::StoreError> {
                 let mut tx = self.write_tx().await?;
-                sqlx::query("INSERT INTO sessions (tenant_id, id, token_hash, user_id, auth_time, auth_methods, created_at, last_seen_at, expires_at, revoked_at, client_ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+                sqlx::query("INSERT INTO sessions (tenant_id, id, token_hash, user_id, auth_time, auth_methods, created_at, last_seen_at, expires_at, revoked_at, client_ip, user_agent, upstream_auth) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                     .bind(tenant.0)
                     .bind(s.id.0)
                     .bind(token_hash)
@@ -147,6 +154,7 @@ macro_rules! sign_in_store_impl {
                     .bind($crate::ts::opt(s.revoked_at))
                     .bind(s.client_ip.as_deref())
                     .bind(s.user_agent.as_deref())
+                    .bind(s.upstream.as_ref().map($crate::row::to_json).transpose()?)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -154,7 +162,7 @@ macro_rules! sign_in_store_impl {
             }
 
             async fn find_session(&self, tenant: portico_domain::TenantId, token_hash: &str) -> Result<portico_domain::signin::Session, $crate::StoreError> {
-                let row = sqlx::query("SELECT id, user_id, auth_time, auth_methods, created_at, last_seen_at, expires_at, revoked_at, client_ip, user_agent FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
+                let row = sqlx::query("SELECT id, user_id, auth_time, auth_methods, created_at, last_seen_at, expires_at, revoked_at, client_ip, user_agent, upstream_auth FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
                     .bind(tenant.0)
                     .bind(token_hash)
                     .fetch_optional(&self.pool)
@@ -164,7 +172,7 @@ macro_rules! sign_in_store_impl {
             }
 
             async fn get_session(&self, tenant: portico_domain::TenantId, id: portico_domain::SessionId) -> Result<portico_domain::signin::Session, $crate::StoreError> {
-                let row = sqlx::query("SELECT id, user_id, auth_time, auth_methods, created_at, last_seen_at, expires_at, revoked_at, client_ip, user_agent FROM sessions WHERE tenant_id = $1 AND id = $2")
+                let row = sqlx::query("SELECT id, user_id, auth_time, auth_methods, created_at, last_seen_at, expires_at, revoked_at, client_ip, user_agent, upstream_auth FROM sessions WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id.0)
                     .fetch_optional(&self.pool)

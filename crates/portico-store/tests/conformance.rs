@@ -46,4 +46,5 @@ portico_store::backend_tests!(
     passcodes_are_single_use_and_superseded,
     policies_are_per_tenant_documents_written_with_audit,
     identity_providers_round_trip_per_tenant,
+    federation_domains_route_to_one_provider,
 );

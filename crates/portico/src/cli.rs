@@ -121,14 +121,28 @@ pub enum IdpCommand {
         #[command(flatten)]
         tenant: TenantArg,
     },
-    /// Add a social identity provider (one of each type per tenant; its id is <Type>-OAUTH).
-    /// The client secret is read from standard input, never from the command line.
+    /// Add a social identity provider (one of each type per tenant; its id is <Type>-OAUTH),
+    /// or an OpenID Connect federation (`--type openidconnect --issuer URL --domain D`, a GUID
+    /// id). The client secret is read from standard input, never from the command line.
     Add {
         #[command(flatten)]
         tenant: TenantArg,
-        /// google, facebook or microsoftaccount.
+        /// google, facebook, microsoftaccount or openidconnect.
         #[arg(long = "type", value_name = "TYPE")]
         provider_type: String,
+        /// OpenID Connect: the provider's issuer (its discovery document is
+        /// ISSUER/.well-known/openid-configuration unless --well-known is given).
+        #[arg(long)]
+        issuer: Option<String>,
+        /// OpenID Connect: the discovery document's URL.
+        #[arg(long)]
+        well_known: Option<String>,
+        /// OpenID Connect: an email domain whose guests sign in through it (repeatable).
+        #[arg(long = "domain", value_name = "DOMAIN")]
+        domains: Vec<String>,
+        /// OpenID Connect: the scope asked for (default "openid profile email").
+        #[arg(long)]
+        scope: Option<String>,
         /// The client id registered at the provider.
         #[arg(long)]
         client_id: String,
@@ -148,6 +162,12 @@ pub enum IdpCommand {
         /// New display name.
         #[arg(long)]
         name: Option<String>,
+        /// OpenID Connect: a new issuer.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// OpenID Connect: the domains it serves, replacing all (repeatable).
+        #[arg(long = "domain", value_name = "DOMAIN")]
+        domains: Vec<String>,
         /// New client id.
         #[arg(long)]
         client_id: Option<String>,

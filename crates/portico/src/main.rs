@@ -197,8 +197,11 @@ pub(crate) fn build_app(
                 Arc::new(portico_app::dns::StaticResolver::default())
             }
         };
+    let federation = portico_federation::Federation::new(v.federation.clone())
+        .map_err(|e| CliError::runtime(format!("federation: {e}")))?;
     Ok(App {
         store,
+        federation: Arc::new(federation),
         clock: Arc::new(portico_app::clock::SystemClock),
         passwords: PasswordService::new(v.password_params, v.max_concurrent_hashes),
         dns,
@@ -212,6 +215,7 @@ pub(crate) fn build_app(
             public_url,
             mail_from: v.mail_from.clone(),
             log_redeem_links: v.smtp.is_none(),
+            google_issuer: v.google_issuer.clone(),
         },
     })
 }

@@ -162,6 +162,14 @@ pub struct Settings {
     pub smtp_timeout_seconds: u64,
     /// The address mails come from (default `invites@<tenant_domain_suffix>`).
     pub mail_from: Option<String>,
+    /// The issuer of the Google identity provider preset (point it at a local OIDC provider
+    /// for tests).
+    pub google_issuer: String,
+    /// Seconds a call to a guest's identity provider (discovery, keys, token) may take.
+    pub federation_timeout_seconds: u64,
+    /// A PEM file of extra CA certificates trusted for calls to identity providers (a test
+    /// CA); Mozilla's roots are always trusted.
+    pub federation_ca_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -192,6 +200,9 @@ impl Default for Settings {
             smtp_password: None,
             smtp_timeout_seconds: 30,
             mail_from: None,
+            google_issuer: "https://accounts.google.com".into(),
+            federation_timeout_seconds: 10,
+            federation_ca_file: None,
         }
     }
 }
@@ -306,6 +317,10 @@ pub struct Validated {
     pub smtp: Option<portico_mail::SmtpSettings>,
     /// The address mails come from.
     pub mail_from: String,
+    /// The Google preset's issuer.
+    pub google_issuer: String,
+    /// Outbound calls to identity providers.
+    pub federation: portico_federation::FederationSettings,
 }
 
 impl Settings {
@@ -486,6 +501,12 @@ impl Settings {
             ));
         }
         let smtp = self.smtp(&mail_from, &mut errors);
+        let federation = self.federation(&mut errors);
+        if let Err(e) =
+            portico_domain::validate::absolute_url("google_issuer", &self.google_issuer, true)
+        {
+            errors.push(format!("google_issuer: {}", e.message));
+        }
         match (listen, database) {
             (Some(listen), Some(database)) if errors.is_empty() => Ok(Validated {
                 listen,
@@ -513,8 +534,37 @@ impl Settings {
                     .unwrap_or(portico_crypto::jws::Algorithm::Rs256),
                 smtp,
                 mail_from,
+                google_issuer: self.google_issuer.trim().to_owned(),
+                federation,
             }),
             _ => Err(errors),
+        }
+    }
+
+    /// Outbound calls to identity providers: bounded time, optional extra CA.
+    fn federation(&self, errors: &mut Vec<String>) -> portico_federation::FederationSettings {
+        if !(1..=60).contains(&self.federation_timeout_seconds) {
+            errors.push(format!(
+                "federation_timeout_seconds: must be between 1 and 60, got {}",
+                self.federation_timeout_seconds
+            ));
+        }
+        let extra_root_pem = self.federation_ca_file.as_ref().and_then(|p| {
+            std::fs::read(p)
+                .map_err(|e| {
+                    errors.push(format!(
+                        "federation_ca_file: cannot read {}: {e}",
+                        p.display()
+                    ));
+                })
+                .ok()
+        });
+        let timeout = Duration::from_secs(self.federation_timeout_seconds.clamp(1, 60));
+        portico_federation::FederationSettings {
+            timeout,
+            connect_timeout: timeout.min(Duration::from_secs(5)),
+            extra_root_pem,
+            ..portico_federation::FederationSettings::default()
         }
     }
 

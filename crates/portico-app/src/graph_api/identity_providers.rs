@@ -1,4 +1,5 @@
-//! Graph `identity/identityProviders`: the tenant's social identity providers. Reading needs
+//! Graph `identity/identityProviders`: the tenant's social identity providers and OIDC
+//! federations. Reading needs
 //! `IdentityProvider.Read.All` or `IdentityProvider.ReadWrite.All`, changing them the latter;
 //! signed-in users also need a role that manages identity providers. Always the caller's own
 //! tenant's.
@@ -6,8 +7,9 @@
 use super::{Caller, GraphResult};
 use crate::App;
 use portico_domain::identity_provider::{
-    NewSocialProvider, SocialIdentityProvider, SocialProviderPatch, SocialProviderType,
+    IdentityProvider, IdentityProviderPatch, NewSocialProvider, SocialIdentityProvider,
 };
+use portico_domain::oidc_provider::{NewOidcProvider, OidcIdentityProvider};
 use portico_policy::graph::GraphAction;
 
 impl App {
@@ -15,7 +17,7 @@ impl App {
     pub async fn graph_list_identity_providers(
         &self,
         caller: &Caller,
-    ) -> GraphResult<Vec<SocialIdentityProvider>> {
+    ) -> GraphResult<Vec<IdentityProvider>> {
         let ctx = self
             .graph_context(caller, GraphAction::ReadIdentityProviders)
             .await?;
@@ -26,7 +28,7 @@ impl App {
     pub async fn graph_available_identity_provider_types(
         &self,
         caller: &Caller,
-    ) -> GraphResult<Vec<SocialProviderType>> {
+    ) -> GraphResult<Vec<&'static str>> {
         let ctx = self
             .graph_context(caller, GraphAction::ReadIdentityProviders)
             .await?;
@@ -40,7 +42,7 @@ impl App {
         &self,
         caller: &Caller,
         id: &str,
-    ) -> GraphResult<SocialIdentityProvider> {
+    ) -> GraphResult<IdentityProvider> {
         let ctx = self
             .graph_context(caller, GraphAction::ReadIdentityProviders)
             .await?;
@@ -61,18 +63,32 @@ impl App {
             .await?)
     }
 
-    /// `PATCH identity/identityProviders/{id}`.
-    pub async fn graph_update_social_provider(
+    /// `POST identity/identityProviders` with an `oidcIdentityProvider`.
+    pub async fn graph_create_oidc_provider(
         &self,
         caller: &Caller,
-        id: &str,
-        patch: SocialProviderPatch,
-    ) -> GraphResult<SocialIdentityProvider> {
+        new: NewOidcProvider,
+    ) -> GraphResult<OidcIdentityProvider> {
         let ctx = self
             .graph_context(caller, GraphAction::WriteIdentityProviders)
             .await?;
         Ok(self
-            .update_social_provider(&ctx, caller.tenant.id, id, patch)
+            .create_oidc_provider(&ctx, caller.tenant.id, new)
+            .await?)
+    }
+
+    /// `PATCH identity/identityProviders/{id}`.
+    pub async fn graph_update_identity_provider(
+        &self,
+        caller: &Caller,
+        id: &str,
+        patch: IdentityProviderPatch,
+    ) -> GraphResult<IdentityProvider> {
+        let ctx = self
+            .graph_context(caller, GraphAction::WriteIdentityProviders)
+            .await?;
+        Ok(self
+            .update_identity_provider(&ctx, caller.tenant.id, id, patch)
             .await?)
     }
 

@@ -19,6 +19,11 @@ pub(crate) enum Method {
         /// The account there.
         user: UserId,
     },
+    /// The guest's own identity provider (its id in the tenant).
+    External {
+        /// The provider.
+        provider: String,
+    },
 }
 
 /// What the guest proved, once they did (also carried by the sign-in flow for just-in-time
@@ -27,8 +32,11 @@ pub(crate) enum Method {
 pub struct Proven {
     /// The sign-in identity the guest object gets.
     pub identity: ObjectIdentity,
-    /// `amr` of the session: `otp` or `pwd`.
+    /// `amr` of the session: `otp`, `pwd` or `fed`.
     pub amr: String,
+    /// How the guest's own identity provider authenticated them (federation).
+    #[serde(default)]
+    pub upstream: Option<portico_domain::signin::UpstreamAuth>,
 }
 
 /// The state carried from page to page.

@@ -9,7 +9,8 @@
 //! browser and the tenant, 15 minutes), so any replica continues it.
 
 mod block;
-mod flow;
+mod federated;
+pub(crate) mod flow;
 pub mod realm;
 mod steps;
 

@@ -1,9 +1,11 @@
 //! Home realm discovery for guests, in Entra's precedence order: (1) a tenant on this
-//! instance where the address belongs to a member → the guest signs in there; (2) an
-//! external federation for the address's domain and (3) social providers — the federation
-//! work plugs in here as further [`GuestRealm`] variants; (4) an email one-time passcode, unless the tenant turned passcodes for guests off
+//! instance where the address belongs to a member → the guest signs in there; (2) an OIDC
+//! federation serving the address's domain, or (3) the Google preset for Gmail addresses →
+//! the guest signs in at that provider ([`GuestRealm::External`]); (4) an email one-time
+//! passcode, unless the tenant turned passcodes for guests off
 //! ([`App::email_otp_for_guests`]); then nothing applies ([`GuestRealm::Nowhere`]).
-//! A redeemed guest keeps the method recorded in its identities (sticky until reset).
+//! A redeemed guest keeps the method recorded in its identities (sticky until reset); one whose
+//! provider was deleted cannot sign in until then ([`GuestRealm::ProviderRemoved`]).
 
 use crate::{App, AppError};
 use portico_domain::tenant::Tenant;
@@ -25,8 +27,12 @@ pub enum GuestRealm {
         /// The account.
         user: Box<User>,
     },
+    /// The guest's own identity provider (an OIDC federation, or Google).
+    External(Box<crate::federation::Upstream>),
     /// An email one-time passcode.
     EmailOtp,
+    /// The guest redeemed through an identity provider the tenant has since deleted.
+    ProviderRemoved,
     /// Nothing applies (passcodes off and no home).
     Nowhere,
 }
@@ -72,6 +78,9 @@ impl App {
                 user: Box::new(user),
             });
         }
+        if let Some(up) = self.upstream_for_email(resource.id, email).await? {
+            return Ok(GuestRealm::External(Box::new(up)));
+        }
         if self.email_otp_for_guests(resource.id).await? {
             Ok(GuestRealm::EmailOtp)
         } else {
@@ -96,6 +105,12 @@ impl App {
             } else {
                 Ok(GuestRealm::Nowhere)
             };
+        }
+        if crate::federation::is_federated_issuer(&identity.issuer) {
+            return Ok(match self.upstream_for_identity(tenant, identity).await? {
+                Some(up) => GuestRealm::External(Box::new(up)),
+                None => GuestRealm::ProviderRemoved,
+            });
         }
         let home = match self.resolve_tenant(&identity.issuer).await {
             Ok(t) => t,

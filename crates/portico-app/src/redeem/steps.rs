@@ -39,7 +39,7 @@ fn guest_ctx(tenant: TenantId, user: &User, browser: &Browser) -> Context {
 }
 
 impl App {
-    fn redeem_screen(
+    pub(super) fn redeem_screen(
         &self,
         tenant: &Tenant,
         flow: &RedeemFlow,
@@ -53,7 +53,7 @@ impl App {
         })))
     }
 
-    fn consent_page(&self, tenant: &Tenant, flow: &RedeemFlow) -> RedeemPage {
+    pub(super) fn consent_page(&self, tenant: &Tenant, flow: &RedeemFlow) -> RedeemPage {
         RedeemPage::Consent {
             email: flow.email.clone(),
             org_name: org_name(tenant),
@@ -63,7 +63,7 @@ impl App {
     }
 
     /// The pending guest an invitation names, or the page explaining why there is none.
-    async fn pending_guest(
+    pub(super) async fn pending_guest(
         &self,
         tenant: &Tenant,
         user: UserId,
@@ -158,6 +158,7 @@ impl App {
                     flow.proven = Some(Proven {
                         identity: home_identity(&home, member.id),
                         amr: "pwd".into(),
+                        upstream: None,
                     });
                     let page = self.consent_page(&tenant, &flow);
                     return self.redeem_screen(&tenant, &flow, page);
@@ -176,6 +177,27 @@ impl App {
                 let flow =
                     self.new_redeem_flow(browser, inv.id, user.id, email.clone(), Method::Otp);
                 self.redeem_screen(&tenant, &flow, RedeemPage::SendCode { email })
+            }
+            GuestRealm::External(up) => {
+                let flow = self.new_redeem_flow(
+                    browser,
+                    inv.id,
+                    user.id,
+                    email.clone(),
+                    Method::External {
+                        provider: up.id.clone(),
+                    },
+                );
+                let cont = crate::federation::Continuation::Redeem(Box::new(flow));
+                Ok(
+                    match self
+                        .federate(&tenant, &up, cont, Some(&email), browser)
+                        .await?
+                    {
+                        Ok(url) => RedeemStep::next(RedeemNext::Redirect(url)),
+                        Err(page) => RedeemStep::error(&page),
+                    },
+                )
             }
             _ => Ok(RedeemStep::error(NO_WAY)),
         }
@@ -278,6 +300,7 @@ impl App {
         flow.proven = Some(Proven {
             identity: mail_identity(&flow.email),
             amr: "otp".into(),
+            upstream: None,
         });
         let page = self.consent_page(tenant, &flow);
         self.redeem_screen(tenant, &flow, page)
@@ -378,6 +401,7 @@ impl App {
         flow.proven = Some(Proven {
             identity: home_identity(&home, member.id),
             amr: "pwd".into(),
+            upstream: None,
         });
         let consent = self.consent_page(tenant, &flow);
         let mut step = self.redeem_screen(tenant, &flow, consent)?;
@@ -467,7 +491,13 @@ impl App {
             Err(e) => return Err(e.into()),
         }
         let (_, session) = self
-            .start_session_with(tenant, &redeemed, browser, &proven.amr)
+            .start_session_with(
+                tenant,
+                &redeemed,
+                browser,
+                &proven.amr,
+                proven.upstream.as_ref(),
+            )
             .await?;
         self.log_sign_in(
             tenant,

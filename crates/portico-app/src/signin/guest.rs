@@ -35,9 +35,18 @@ pub(crate) enum GuestMethod {
         /// The account.
         user: UserId,
     },
+    /// The guest's own identity provider.
+    External {
+        /// Its id in the tenant.
+        provider: String,
+        /// For a pending guest, the address its invitation went to (the provider must vouch
+        /// for it); `None` for a redeemed guest (the recorded identity must match).
+        invited: Option<String>,
+    },
 }
 
 const NOWHERE: &str = "This guest account has no way to sign in here: ask the organization that invited you to send a new invitation.";
+const PROVIDER_REMOVED: &str = "The organization removed the identity provider you accepted its invitation with, so you cannot sign in with it any more. Ask the organization that invited you to reset your invitation.";
 /// A time to the microsecond (what both databases keep).
 fn micros(t: time::OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
@@ -53,7 +62,7 @@ impl App {
         tenant: &Tenant,
         mut flow: Flow,
         user: &User,
-        _browser: &Browser,
+        browser: &Browser,
     ) -> Result<Step, AppError> {
         let username = flow.username.clone().unwrap_or_default();
         flow.guest_since = user.external_user_state_change_date_time.map(micros);
@@ -116,6 +125,41 @@ impl App {
                     },
                 )
             }
+            (GuestRealm::External(up), address) => {
+                let pending =
+                    user.external_user_state == Some(ExternalUserState::PendingAcceptance);
+                // A redeemed guest's recorded id is the provider's subject, not an address:
+                // the hint is what they typed.
+                let invited = if pending { address } else { None };
+                let hint = invited.clone().unwrap_or_else(|| username.clone());
+                flow.guest = Some(GuestMethod::External {
+                    provider: up.id.clone(),
+                    invited,
+                });
+                let cont = crate::federation::Continuation::SignIn(Box::new(flow.clone()));
+                match self
+                    .federate(tenant, &up, cont, Some(&hint), browser)
+                    .await?
+                {
+                    Ok(url) => Ok(Step::next(Next::Redirect(url))),
+                    Err(page) => self.screen(
+                        tenant,
+                        &flow,
+                        Page::Username {
+                            hint: Some(username),
+                            error: Some(page),
+                        },
+                    ),
+                }
+            }
+            (GuestRealm::ProviderRemoved, _) => self.screen(
+                tenant,
+                &flow,
+                Page::Username {
+                    hint: Some(username),
+                    error: Some(PROVIDER_REMOVED.into()),
+                },
+            ),
             _ => self.screen(
                 tenant,
                 &flow,
@@ -128,7 +172,11 @@ impl App {
     }
 
     /// The guest in the flow, if still there and allowed to sign in.
-    async fn flow_guest(&self, tenant: &Tenant, flow: &Flow) -> Result<Option<User>, AppError> {
+    pub(super) async fn flow_guest(
+        &self,
+        tenant: &Tenant,
+        flow: &Flow,
+    ) -> Result<Option<User>, AppError> {
         let Some(id) = flow.user else {
             return Ok(None);
         };
@@ -240,6 +288,7 @@ impl App {
         let proven = Proven {
             identity: mail_identity(&email),
             amr: "otp".into(),
+            upstream: None,
         };
         self.guest_proven(tenant, flow, user, proven, browser, session_token)
             .await
@@ -335,6 +384,7 @@ impl App {
         let proven = Proven {
             identity: home_identity(&home, member.id),
             amr: "pwd".into(),
+            upstream: None,
         };
         self.guest_proven(tenant, flow, user, proven, browser, session_token)
             .await
@@ -342,7 +392,7 @@ impl App {
 
     /// The guest proved who they are: a pending guest reviews the organization's request
     /// first; a redeemed one is signed in.
-    async fn guest_proven(
+    pub(super) async fn guest_proven(
         &self,
         tenant: &Tenant,
         mut flow: Flow,
@@ -365,8 +415,16 @@ impl App {
                 },
             );
         }
-        self.finish_authentication(tenant, flow, &user, browser, session_token, &proven.amr)
-            .await
+        self.finish_authentication(
+            tenant,
+            flow,
+            &user,
+            browser,
+            session_token,
+            &proven.amr,
+            proven.upstream.as_ref(),
+        )
+        .await
     }
 
     /// Accept or Cancel on the just-in-time redemption page.
@@ -460,7 +518,15 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         }
-        self.finish_authentication(tenant, flow, &redeemed, browser, session_token, &proven.amr)
-            .await
+        self.finish_authentication(
+            tenant,
+            flow,
+            &redeemed,
+            browser,
+            session_token,
+            &proven.amr,
+            proven.upstream.as_ref(),
+        )
+        .await
     }
 }

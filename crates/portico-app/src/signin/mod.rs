@@ -9,7 +9,8 @@
 
 mod common;
 mod consent;
-mod flow;
+mod federated;
+pub(crate) mod flow;
 mod guest;
 mod lockout;
 mod logout;
@@ -152,6 +153,8 @@ pub enum Next {
     Show(Screen),
     /// Back to the client.
     Respond(AuthResponse),
+    /// To the guest's identity provider (a `303 See Other` to this URL).
+    Redirect(String),
     /// An error page (the client or its redirect URI cannot be trusted, or the sign-in
     /// cannot continue): never a redirect.
     Error(String),

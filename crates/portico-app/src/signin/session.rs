@@ -18,16 +18,19 @@ impl App {
         user: &User,
         browser: &Browser,
     ) -> Result<(Session, NewSession), AppError> {
-        self.start_session_with(tenant, user, browser, "pwd").await
+        self.start_session_with(tenant, user, browser, "pwd", None)
+            .await
     }
 
-    /// Starts a session whose authentication method (`amr`) is `method` (`pwd`, `otp`).
+    /// Starts a session whose authentication method (`amr`) is `method` (`pwd`, `otp`, `fed`),
+    /// keeping what a federated provider said about its own authentication.
     pub(crate) async fn start_session_with(
         &self,
         tenant: &Tenant,
         user: &User,
         browser: &Browser,
         method: &str,
+        upstream: Option<&portico_domain::signin::UpstreamAuth>,
     ) -> Result<(Session, NewSession), AppError> {
         let now = self.clock.now();
         let token = portico_crypto::secret::random_token(32);
@@ -45,6 +48,7 @@ impl App {
                 .user_agent
                 .as_ref()
                 .map(|u| u.chars().take(512).collect()),
+            upstream: upstream.cloned(),
         };
         self.store
             .create_session(tenant.id, &session, &self.keys.hash_secret(&token))

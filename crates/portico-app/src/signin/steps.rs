@@ -581,7 +581,7 @@ impl App {
         browser: &Browser,
         replaced: Option<&str>,
     ) -> Result<Step, AppError> {
-        self.finish_authentication(tenant, flow, user, browser, replaced, "pwd")
+        self.finish_authentication(tenant, flow, user, browser, replaced, "pwd", None)
             .await
     }
 
@@ -595,6 +595,7 @@ impl App {
         browser: &Browser,
         replaced: Option<&str>,
         method: &str,
+        upstream: Option<&portico_domain::signin::UpstreamAuth>,
     ) -> Result<Step, AppError> {
         // A fresh session each time credentials are entered (no fixation). A session the
         // browser held for someone else ends; the same user's earlier session stays, so
@@ -607,7 +608,7 @@ impl App {
                 .await?;
         }
         let (session, cookie) = self
-            .start_session_with(tenant, user, browser, method)
+            .start_session_with(tenant, user, browser, method, upstream)
             .await?;
         self.log_sign_in(
             tenant,

@@ -1,28 +1,24 @@
 //! `/v1.0/identity/identityProviders`: the tenant's social identity providers
 //! (`socialIdentityProvider`: Google, Facebook, Microsoft account), one of each under Graph's
-//! fixed ids (`Google-OAUTH`, ...). `clientSecret` is write-only: reads answer `******`.
+//! fixed ids (`Google-OAUTH`, ...), and its OpenID Connect federations (`oidcIdentityProvider`,
+//! GUID ids, with Portico's `domains`). Secrets are write-only: reads answer `******`.
 //! `availableProviderTypes` lists the types that can be added.
 
-use super::body::{GraphBody, Props};
+use super::body::GraphBody;
+use super::identity_providers_wire::{NewProvider, fields, new_provider, patch};
 use super::{GraphPrincipal, base, created, fail, no_content, refusal, wire};
 use crate::AppState;
 use crate::error::GraphError;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_app::graph_api::GraphAction;
-use portico_domain::identity_provider::{
-    MASKED_SECRET, NewSocialProvider, SocialIdentityProvider, SocialProviderPatch,
-};
+use portico_domain::identity_provider::IdentityProvider;
 use portico_domain::odata::Resource;
-use serde_json::{Map, Value};
-
-/// Graph's type name of the resource.
-const ODATA_TYPE: &str = "#microsoft.graph.socialIdentityProvider";
+use serde_json::Value;
 
 /// Every property Portico returns (what `$select` may name).
 static PROVIDERS: Resource = Resource {
-    type_name: "socialIdentityProvider",
+    type_name: "identityProviderBase",
     fields: &[],
     properties: &[
         "id",
@@ -30,61 +26,28 @@ static PROVIDERS: Resource = Resource {
         "identityProviderType",
         "clientId",
         "clientSecret",
+        "issuer",
+        "wellKnownEndpoint",
+        "clientAuthentication",
+        "responseType",
+        "scope",
+        "inboundClaimMapping",
+        "domains",
     ],
     order_by: &[],
     search: &[],
 };
 
-const CREATE_WRITABLE: &[&str] = &[
-    "displayName",
-    "identityProviderType",
-    "clientId",
-    "clientSecret",
-];
-const UPDATE_WRITABLE: &[&str] = &["displayName", "clientId", "clientSecret"];
-const CREATE_READ_ONLY: &[&str] = &["id"];
-const UPDATE_READ_ONLY: &[&str] = &["id", "identityProviderType"];
-
-fn bad(message: impl Into<String>) -> GraphError {
-    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
+fn selected(p: &IdentityProvider, select: Option<&[String]>) -> Value {
+    let (all, odata_type) = fields(p);
+    wire::project_typed(all, select, odata_type)
 }
 
-fn fields(p: &SocialIdentityProvider) -> Map<String, Value> {
-    let mut all = Map::new();
-    all.insert("@odata.type".into(), Value::from(ODATA_TYPE));
-    all.insert("id".into(), Value::from(p.id.clone()));
-    all.insert("displayName".into(), Value::from(p.display_name.clone()));
-    all.insert(
-        "identityProviderType".into(),
-        Value::from(p.provider_type.as_str()),
-    );
-    all.insert("clientId".into(), Value::from(p.client_id.clone()));
-    all.insert("clientSecret".into(), Value::from(MASKED_SECRET));
-    all
-}
-
-fn selected(p: &SocialIdentityProvider, select: Option<&[String]>) -> Value {
-    wire::project_typed(fields(p), select, ODATA_TYPE)
-}
-
-fn entity(base: &str, p: &SocialIdentityProvider, select: Option<&[String]>) -> Value {
+fn entity(base: &str, p: &IdentityProvider, select: Option<&[String]>) -> Value {
     wire::with_context(
         format!("{base}/v1.0/$metadata#identity/identityProviders/$entity"),
         selected(p, select),
     )
-}
-
-/// Refuses an `@odata.type` other than `socialIdentityProvider`.
-fn social_only(p: &Props<'_>) -> Result<(), GraphError> {
-    match p.raw("@odata.type") {
-        None => Ok(()),
-        Some(t) if t.as_str().map(|s| s.trim_start_matches('#')) == Some(&ODATA_TYPE[1..]) => {
-            Ok(())
-        }
-        Some(_) => Err(bad(format!(
-            "@odata.type must be '{ODATA_TYPE}': Portico configures social identity providers here (OIDC and SAML federations are not available yet)."
-        ))),
-    }
 }
 
 /// `GET /v1.0/identity/identityProviders`
@@ -138,7 +101,7 @@ pub async fn available_types(
         .await
     {
         Ok(types) => {
-            let value = types.iter().map(|t| Value::from(t.as_str())).collect();
+            let value = types.iter().map(|t| Value::from(*t)).collect();
             let context = format!("{}/v1.0/$metadata#Collection(Edm.String)", base(&state));
             axum::Json(wire::collection(context, value, None, None)).into_response()
         }
@@ -182,31 +145,31 @@ pub async fn create(
     {
         return refusal(r);
     }
-    let parsed = (|| -> Result<NewSocialProvider, GraphError> {
+    let parsed = (|| -> Result<NewProvider, GraphError> {
         super::odata::no_options(query.as_deref())?;
-        let p = Props::new(
-            &body,
-            "socialIdentityProvider",
-            CREATE_WRITABLE,
-            CREATE_READ_ONLY,
-        )?;
-        social_only(&p)?;
-        Ok(NewSocialProvider {
-            display_name: p.string("displayName")?.flatten(),
-            provider_type: p.required_string("identityProviderType")?,
-            client_id: p.required_string("clientId")?,
-            client_secret: p.required_string("clientSecret")?,
-        })
+        new_provider(&body)
     })();
     let new = match parsed {
         Ok(v) => v,
         Err(res) => return res.into_response(),
     };
-    match state.app.graph_create_social_provider(&caller, new).await {
+    let made = match new {
+        NewProvider::Social(n) => state
+            .app
+            .graph_create_social_provider(&caller, n)
+            .await
+            .map(IdentityProvider::Social),
+        NewProvider::Oidc(n) => state
+            .app
+            .graph_create_oidc_provider(&caller, n)
+            .await
+            .map(IdentityProvider::Oidc),
+    };
+    match made {
         Ok(p) => {
             let base = base(&state);
             created(
-                &format!("{base}/v1.0/identity/identityProviders/{}", p.id),
+                &format!("{base}/v1.0/identity/identityProviders/{}", p.id()),
                 entity(base, &p, None),
             )
         }
@@ -229,20 +192,9 @@ pub async fn update(
     {
         return refusal(r);
     }
-    let parsed = (|| -> Result<SocialProviderPatch, GraphError> {
+    let parsed = (|| -> Result<_, GraphError> {
         super::odata::no_options(query.as_deref())?;
-        let p = Props::new(
-            &body,
-            "socialIdentityProvider",
-            UPDATE_WRITABLE,
-            UPDATE_READ_ONLY,
-        )?;
-        social_only(&p)?;
-        Ok(SocialProviderPatch {
-            display_name: p.non_null_string("displayName")?,
-            client_id: p.non_null_string("clientId")?,
-            client_secret: p.non_null_string("clientSecret")?,
-        })
+        patch(&body)
     })();
     let patch = match parsed {
         Ok(v) => v,
@@ -250,7 +202,7 @@ pub async fn update(
     };
     match state
         .app
-        .graph_update_social_provider(&caller, &id, patch)
+        .graph_update_identity_provider(&caller, &id, patch)
         .await
     {
         Ok(_) => no_content(),

@@ -11,6 +11,7 @@ pub mod domains;
 pub mod expand;
 pub mod groups;
 pub mod identity_providers;
+mod identity_providers_wire;
 pub mod invitations;
 pub mod keyed;
 pub mod odata;

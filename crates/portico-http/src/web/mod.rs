@@ -3,6 +3,7 @@
 //! travel sealed in the form (see `portico_app::signin`).
 
 pub mod cookies;
+pub mod federation;
 pub mod logout;
 pub mod pages;
 pub mod redeem;

@@ -255,7 +255,7 @@ fn invitation_error(
     res
 }
 
-fn render(
+pub(super) fn render(
     state: &AppState,
     tenant: Option<&Tenant>,
     v: &Visit,

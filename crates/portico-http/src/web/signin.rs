@@ -256,7 +256,7 @@ pub async fn login_step(
     render(&state, Some(&tenant), &segment, &v, step)
 }
 
-fn render(
+pub(super) fn render(
     state: &AppState,
     tenant: Option<&Tenant>,
     segment: &str,
@@ -323,6 +323,15 @@ fn render(
                 ),
             },
         },
+        Next::Redirect(to) => {
+            let mut res = StatusCode::SEE_OTHER.into_response();
+            if let Ok(loc) = HeaderValue::from_str(to) {
+                res.headers_mut().insert(header::LOCATION, loc);
+            }
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
         Next::Error(m) => error_page(StatusCode::BAD_REQUEST, tenant, m, None),
     };
     super::finish(&mut res, v);

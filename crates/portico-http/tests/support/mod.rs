@@ -30,6 +30,10 @@ pub(crate) fn state(store: Arc<dyn Store>) -> AppState {
             1,
         ),
         dns: Arc::new(portico_app::dns::StaticResolver::default()),
+        federation: Arc::new(
+            portico_federation::Federation::new(portico_federation::FederationSettings::default())
+                .unwrap(),
+        ),
         caches: Default::default(),
         mail_queued: Default::default(),
         keys: Arc::new(portico_app::keys::KeyRing::new(
@@ -40,6 +44,7 @@ pub(crate) fn state(store: Arc<dyn Store>) -> AppState {
             public_url: "http://127.0.0.1".into(),
             mail_from: "invites@onportico.test".into(),
             log_redeem_links: false,
+            google_issuer: "https://accounts.google.com".into(),
         },
     };
     AppState {
