@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # Black-box end-to-end tests: the real portico binary driven by real third-party clients
 # (openid-client + headless Chromium over http, MSAL Python over TLS, the Microsoft Graph SDKs:
-# msgraph-sdk for Python over http, @microsoft/microsoft-graph-client over TLS) and, for B2B
-# invitation redemption, a real SMTP server (aiosmtpd) with Chromium driven by Selenium.
+# msgraph-sdk for Python over http, @microsoft/microsoft-graph-client over TLS), for B2B
+# invitation redemption a real SMTP server (aiosmtpd) with Chromium driven by Selenium, and for
+# federation real OpenID providers (node-oidc-provider, e2e/partner_idp.mjs) with Chromium.
 #
 #   e2e/run.sh [PATH/TO/portico]        default: target/debug/portico
 #
 # Installs what it needs when missing (Debian chromium, and chromium-driver for the redemption
-# suite, as root when a browser suite runs; npm ci; a venv with msal, msgraph-sdk, aiosmtpd and
-# selenium), makes a throwaway CA and server certificate, runs each suite under a timeout and
-# prints a summary. Every server listens on 127.0.0.1 port 0 with a fresh data dir and is stopped
-# on exit.
-# Environment: E2E_SUITES="openid-client msal graph-sdk-python graph-sdk-js redemption" (which
-# suites), E2E_SUITE_TIMEOUT=180 (seconds per suite), E2E_REDEMPTION_TIMEOUT=360 (the redemption
-# suite waits out mail retry back-off), CHROMIUM=/usr/bin/chromium, CHROMEDRIVER=/usr/bin/chromedriver.
+# and federation suites, as root when a browser suite runs; npm ci, oidc-provider included; a
+# venv with msal, msgraph-sdk, aiosmtpd and selenium), makes a throwaway CA and server
+# certificate, runs each suite under a timeout and prints a summary. Every server listens on
+# 127.0.0.1 with a fresh data dir and is stopped on exit.
+# Environment: E2E_SUITES="openid-client msal graph-sdk-python graph-sdk-js redemption federation"
+# (which suites), E2E_SUITE_TIMEOUT=180 (seconds per suite), E2E_REDEMPTION_TIMEOUT=360 (the
+# redemption suite waits out mail retry back-off), CHROMIUM=/usr/bin/chromium,
+# CHROMEDRIVER=/usr/bin/chromedriver.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 BIN="${1:-$ROOT/target/debug/portico}"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js redemption}"
+SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js redemption federation}"
 SUITE_TIMEOUT="${E2E_SUITE_TIMEOUT:-180}"
 REDEMPTION_TIMEOUT="${E2E_REDEMPTION_TIMEOUT:-$(( SUITE_TIMEOUT > 360 ? SUITE_TIMEOUT : 360 ))}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -51,10 +53,13 @@ trap 'exit 130' INT TERM
 # ---- installs (idempotent, quiet) ----
 started=$SECONDS
 # Debian packages for the suites that drive a browser: chromium (openid-client through
-# playwright-core, redemption through Selenium), chromium-driver (redemption).
+# playwright-core, redemption and federation through Selenium), chromium-driver (redemption,
+# federation).
 debs=()
-if [[ " $SUITES " == *" openid-client "* || " $SUITES " == *" redemption "* ]] && [ ! -x "$CHROMIUM" ]; then debs+=(chromium); fi
-if [[ " $SUITES " == *" redemption "* ]] && [ ! -x "$CHROMEDRIVER" ]; then debs+=(chromium-driver); fi
+selenium_suite=false
+if [[ " $SUITES " == *" redemption "* || " $SUITES " == *" federation "* ]]; then selenium_suite=true; fi
+if { [[ " $SUITES " == *" openid-client "* ]] || $selenium_suite; } && [ ! -x "$CHROMIUM" ]; then debs+=(chromium); fi
+if $selenium_suite && [ ! -x "$CHROMEDRIVER" ]; then debs+=(chromium-driver); fi
 if [ ${#debs[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing for headless Chromium: as root run 'apt-get install ${debs[*]}' (or set CHROMIUM=/path/to/chromium, CHROMEDRIVER=/path/to/chromedriver)"
   say "installing ${debs[*]} (apt-get)"
@@ -102,7 +107,7 @@ run_suite() { # name seconds command...
   local name="$1" limit="$2" start=$SECONDS rc=0
   shift 2
   say "=== $name"
-  rm -f "$TMP"/portico-*.log
+  rm -f "$TMP"/portico-*.log "$TMP"/partner-*.log
   # timeout signals its whole process group, so servers and browsers started by the suite stop too.
   timeout --kill-after=10 "$limit" "$@" &
   suite_pid=$!
@@ -114,7 +119,7 @@ run_suite() { # name seconds command...
   else
     failed=$((failed + 1))
     if [ "$rc" = 124 ]; then results+=("FAILED  $name: timed out after ${limit}s"); else results+=("FAILED  $name (exit $rc, ${took}s)"); fi
-    for log in "$TMP"/portico-*.log; do
+    for log in "$TMP"/portico-*.log "$TMP"/partner-*.log; do
       [ -f "$log" ] && { echo "--- last lines of $(basename "$log")"; tail -n 40 "$log"; }
     done
   fi
@@ -129,7 +134,9 @@ for suite in $SUITES; do
     graph-sdk-js) run_suite graph-sdk-js "$SUITE_TIMEOUT" env NODE_EXTRA_CA_CERTS="$E2E_CA" node --test --test-reporter=spec "$HERE/graph-sdk.test.mjs" ;;
     # Its own limit: mail retries back off 15 s, 30 s, ... and a crash leaves claimed mail leased for 2 minutes.
     redemption) run_suite redemption "$REDEMPTION_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/redemption_test.py" ;;
-    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js redemption)" ;;
+    # Two partner_idp.mjs providers (node) besides portico; every wait in it is bounded.
+    federation) run_suite federation "$SUITE_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/federation_test.py" ;;
+    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js redemption federation)" ;;
   esac
 done
 

@@ -103,6 +103,8 @@ pub const GOOGLE_IDENTITY_ISSUER: &str = "google.com";
 pub const OPENID_CONNECT: &str = "OpenIDConnect";
 
 /// Any configured identity provider.
+// Configuration read a few at a time, never in bulk: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdentityProvider {
     /// A social preset.

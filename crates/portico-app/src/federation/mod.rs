@@ -47,7 +47,7 @@ pub enum UpstreamKind {
     /// The Google preset (Gmail addresses).
     Google(SocialIdentityProvider),
     /// A partner's OpenID Connect provider.
-    Oidc(OidcIdentityProvider),
+    Oidc(Box<OidcIdentityProvider>),
 }
 
 impl Upstream {
@@ -63,7 +63,7 @@ impl Upstream {
             IdentityProvider::Oidc(o) => Some(Self {
                 id: o.id.clone(),
                 display_name: o.display_name.clone(),
-                kind: UpstreamKind::Oidc(o),
+                kind: UpstreamKind::Oidc(Box::new(o)),
             }),
             IdentityProvider::Social(_) => None,
         }
@@ -153,7 +153,8 @@ fn state_context(tenant: TenantId) -> String {
     format!("federation-state:{tenant}")
 }
 
-/// How the upstream part ended, for the continuation.
+/// How the upstream part ended, for the continuation (one per callback: size does not matter).
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Authenticated {
     /// Who the provider says the guest is.
     Yes(Upstream, External),

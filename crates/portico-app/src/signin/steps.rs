@@ -587,6 +587,7 @@ impl App {
 
     /// The user just proved who they are with `method` (`amr`): a fresh session, the
     /// sign-in log, then consent and the code.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn finish_authentication(
         &self,
         tenant: &Tenant,
