@@ -520,7 +520,7 @@ async def test_social_identity_provider(ctx):
     listed = (await idps.get()).value
     assert [(type(p).__name__, p.id, p.client_id) for p in listed] == [("SocialIdentityProvider", "Google-OAUTH", "e2e-client")]
     types = (await idps.available_provider_types.get()).value
-    assert types == ["Google", "Facebook", "MicrosoftAccount"], types
+    assert types == ["Google", "Facebook", "MicrosoftAccount", "OpenIDConnect"], types
     item = idps.by_identity_provider_base_id("Google-OAUTH")
     assert await item.patch(SocialIdentityProvider(odata_type="#microsoft.graph.socialIdentityProvider",
                                                    display_name="Google accounts")) is None
