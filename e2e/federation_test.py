@@ -47,7 +47,6 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -201,36 +200,6 @@ def federated(user):
 
 
 # ---- an app's redirect URI: a loopback listener recording each request ----
-
-class Callback:
-    def __init__(self):
-        self.requests = []
-        cb = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                if self.path.startswith("/cb"):
-                    cb.requests.append(self.path)
-                body = b"<!doctype html><title>App</title><h1 id=app>callback reached</h1>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.uri = f"http://127.0.0.1:{self.server.server_address[1]}/cb"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
 
 # ---- driving the pages (recognised by their inputs, never by their text) ----
 
@@ -420,9 +389,9 @@ def test_a_guest_accepted_in_graph(ctx):
 def test_b_sso_to_an_app(ctx):
     assert ctx.a_guest_id and ctx.browser, "needs the redemption of scenario A (the partner's session)"
     b = ctx.browser
-    cb = Callback()
+    cb = Landing("/cb")
     ctx.started.append(cb)
-    app = ctx.p.create_app("Partner Portal", "--redirect-uri", cb.uri)
+    app = ctx.p.create_app("Partner Portal", "--redirect-uri", cb.url)
 
     # Only Portico's sessions go: the partner's session cookie stays, as after a browser restart
     # with Portico's session expired.
@@ -434,12 +403,12 @@ def test_b_sso_to_an_app(ctx):
     verifier = secrets.token_urlsafe(48)
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     authorize = f"{ctx.p.url}/{ctx.p.tenant_id}/oauth2/v2.0/authorize?" + urlencode({
-        "client_id": app["appId"], "response_type": "code", "redirect_uri": cb.uri, "scope": SCOPES,
+        "client_id": app["appId"], "response_type": "code", "redirect_uri": cb.url, "scope": SCOPES,
         "state": state, "nonce": nonce, "code_challenge_method": "S256",
         "code_challenge": b64url(hashlib.sha256(verifier.encode()).digest())})
     before_auth, before_pages = len(ctx.partner.auth_requests()), ctx.partner.page_views()
     b.driver.get(authorize)
-    seen = drive(b, ctx, lambda: bool(cb.requests), username=ALICE)
+    seen = drive(b, ctx, lambda: bool(cb.paths), username=ALICE)
     print(f"     pages: {' > '.join(seen)} > the app's redirect URI (Portico cookies dropped: {dropped})", flush=True)
     assert "partner-login" not in seen and "partner-consent" not in seen, seen
     assert seen[0] == "username", f"Portico asks who signs in first: {seen}"
@@ -448,13 +417,13 @@ def test_b_sso_to_an_app(ctx):
     assert len(auths) == 1, f"one round trip through the partner's provider: {auths}"
     check_authorization_request(auths[0], ctx.partner, ctx, ctx.partner_client["client_id"], ALICE)
 
-    assert len(cb.requests) == 1, cb.requests
-    query = parse_qs(urlsplit(cb.requests[0]).query)
+    assert len(cb.paths) == 1, cb.paths
+    query = parse_qs(urlsplit(cb.paths[0]).query)
     assert "error" not in query, query
     assert query.get("state") == [state] and query.get("code"), query
     r = httpx.post(ctx.p.token_endpoint, timeout=HTTP_WAIT, trust_env=False, data={
         "grant_type": "authorization_code", "client_id": app["appId"], "client_secret": app["password"],
-        "code": query["code"][0], "redirect_uri": cb.uri, "code_verifier": verifier, "scope": SCOPES})
+        "code": query["code"][0], "redirect_uri": cb.url, "code_verifier": verifier, "scope": SCOPES})
     assert r.status_code == 200, f"code redemption: {r.status_code} {r.text}"
     claims = jwt_payload(r.json()["id_token"])
     assert claims.get("amr") == ["fed"], f"amr of a federated guest: {claims}"

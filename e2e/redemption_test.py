@@ -114,15 +114,16 @@ def retried_mail_ids(p):
 # ---- the redirect target: a real loopback listener the browser lands on ----
 
 class Landing:
-    """http://127.0.0.1:PORT/landed; records each request for it (path and query)."""
+    """http://127.0.0.1:PORT/landed (or another path); records each request for it (path and
+    query)."""
 
-    def __init__(self):
+    def __init__(self, path="/landed"):
         self.paths = []
         landing = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
-                if self.path.startswith("/landed"):  # not the browser's /favicon.ico
+                if self.path.startswith(path):  # not the browser's /favicon.ico
                     landing.paths.append(self.path)
                 body = b"<!doctype html><title>Landed</title><h1 id=landed>Landed</h1>"
                 self.send_response(200)
@@ -137,7 +138,7 @@ class Landing:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/landed"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self):

@@ -23,6 +23,9 @@ use portico_policy::directory::Action;
 use portico_store::{StoreError, StoredIdentityProvider, constraint};
 use serde::{Deserialize, Serialize};
 
+/// A domain went to another provider between the check and the write.
+const DOMAIN_TAKEN_MEANWHILE: &str = "One of these domains was given to another identity provider meanwhile; read the providers again and retry.";
+
 /// The protocol value of social providers in the store.
 const SOCIAL: &str = "social";
 /// The protocol value of OIDC federations in the store.
@@ -404,7 +407,7 @@ impl App {
         {
             Ok(()) => Ok(provider),
             Err(e) if e.is_conflict_on(constraint::FEDERATION_DOMAIN) => Err(AppError::Conflict {
-                message: "One of these domains was given to another identity provider meanwhile; read the providers again and retry.".into(),
+                message: DOMAIN_TAKEN_MEANWHILE.into(),
             }),
             Err(e) => Err(e.into()),
         }
@@ -614,7 +617,7 @@ impl App {
                 ),
             }),
             Err(e) if e.is_conflict_on(constraint::FEDERATION_DOMAIN) => Err(AppError::Conflict {
-                message: "One of these domains was given to another identity provider meanwhile; read the providers again and retry.".into(),
+                message: DOMAIN_TAKEN_MEANWHILE.into(),
             }),
             Err(e) => Err(e.into()),
         }

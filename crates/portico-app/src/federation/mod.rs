@@ -186,25 +186,30 @@ impl App {
         let Ok(domain) = DomainName::parse("email", domain) else {
             return Ok(None);
         };
-        let stored = if GOOGLE_DOMAINS.contains(&domain.as_str()) {
-            match self
-                .store
-                .get_identity_provider(tenant, &SocialProviderType::Google.graph_id())
-                .await
-            {
-                Ok(p) => Some(p),
-                Err(StoreError::NotFound(_)) => None,
-                Err(e) => return Err(e.into()),
-            }
-        } else {
-            self.store
-                .identity_provider_for_domain(tenant, domain.as_str())
-                .await?
-        };
-        Ok(match stored {
-            Some(p) => Upstream::of(from_stored(p)?),
-            None => None,
-        })
+        if GOOGLE_DOMAINS.contains(&domain.as_str()) {
+            return self.google_upstream(tenant).await;
+        }
+        match self
+            .store
+            .identity_provider_for_domain(tenant, domain.as_str())
+            .await?
+        {
+            Some(p) => Ok(Upstream::of(from_stored(p)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The tenant's Google preset, if configured.
+    async fn google_upstream(&self, tenant: TenantId) -> Result<Option<Upstream>, AppError> {
+        match self
+            .store
+            .get_identity_provider(tenant, &SocialProviderType::Google.graph_id())
+            .await
+        {
+            Ok(p) => Ok(Upstream::of(from_stored(p)?)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The provider a redeemed guest's identity names, if the tenant still has it.
@@ -214,15 +219,7 @@ impl App {
         identity: &ObjectIdentity,
     ) -> Result<Option<Upstream>, AppError> {
         if identity.issuer == GOOGLE_IDENTITY_ISSUER {
-            return match self
-                .store
-                .get_identity_provider(tenant, &SocialProviderType::Google.graph_id())
-                .await
-            {
-                Ok(p) => Ok(Upstream::of(from_stored(p)?)),
-                Err(StoreError::NotFound(_)) => Ok(None),
-                Err(e) => Err(e.into()),
-            };
+            return self.google_upstream(tenant).await;
         }
         for p in self.store.list_identity_providers(tenant).await? {
             if let Some(up) = Upstream::of(from_stored(p)?)
@@ -309,8 +306,7 @@ impl App {
         let json = serde_json::to_vec(&state).map_err(|e| AppError::Internal(e.to_string()))?;
         let sealed = self.keys.seal(&json, &state_context(tenant.id))?;
         let rp = self.relying_party(tenant.id, up)?;
-        let nonce = self.keys.derive("federation-nonce", &state.id);
-        let verifier = self.keys.derive("federation-pkce", &state.id);
+        let (nonce, verifier) = self.nonce_and_verifier(&state.id);
         match self
             .federation
             .begin_with(&rp, &sealed, &nonce, &verifier, login_hint)
@@ -322,6 +318,14 @@ impl App {
                 Ok(Err(unavailable(up, &e)))
             }
         }
+    }
+
+    /// The nonce and PKCE verifier of a state (derived from its random id, never stored).
+    fn nonce_and_verifier(&self, state_id: &str) -> (String, String) {
+        (
+            self.keys.derive("federation-nonce", state_id),
+            self.keys.derive("federation-pkce", state_id),
+        )
     }
 
     fn open_fed_state(
@@ -467,8 +471,7 @@ impl App {
             });
         };
         let rp = self.relying_party(tenant.id, &up)?;
-        let nonce = self.keys.derive("federation-nonce", &st.id);
-        let verifier = self.keys.derive("federation-pkce", &st.id);
+        let (nonce, verifier) = self.nonce_and_verifier(&st.id);
         let claims = match self.federation.finish(&rp, code, &verifier, &nonce).await {
             Ok(c) => c,
             Err(e) => {
