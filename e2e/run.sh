@@ -2,17 +2,20 @@
 # Black-box end-to-end tests: the real portico binary driven by real third-party clients
 # (openid-client + headless Chromium over http, MSAL Python over TLS, the Microsoft Graph SDKs:
 # msgraph-sdk for Python over http, @microsoft/microsoft-graph-client over TLS), for B2B
-# invitation redemption a real SMTP server (aiosmtpd) with Chromium driven by Selenium, and for
-# federation real OpenID providers (node-oidc-provider, e2e/partner_idp.mjs) with Chromium.
+# invitation redemption a real SMTP server (aiosmtpd) with Chromium driven by Selenium, for
+# federation real OpenID providers (node-oidc-provider, e2e/partner_idp.mjs) with Chromium, and for
+# SAML federation a real SAML 2.0 IdP (pysaml2 with xmlsec1, e2e/saml_idp.py) with Chromium.
 #
 #   e2e/run.sh [PATH/TO/portico]        default: target/debug/portico
 #
-# Installs what it needs when missing (Debian chromium, and chromium-driver for the redemption
-# and federation suites, as root when a browser suite runs; npm ci, oidc-provider included; a
-# venv with msal, msgraph-sdk, aiosmtpd and selenium), makes a throwaway CA and server
+# Installs what it needs when missing (Debian chromium, and chromium-driver for the redemption,
+# federation and saml-federation suites, xmlsec1 for saml-federation, as root when such a suite
+# runs; npm ci, oidc-provider included; a venv with msal, msgraph-sdk, aiosmtpd, selenium and
+# pysaml2), makes a throwaway CA and server
 # certificate, runs each suite under a timeout and prints a summary. Every server listens on
 # 127.0.0.1 with a fresh data dir and is stopped on exit.
-# Environment: E2E_SUITES="openid-client msal graph-sdk-python graph-sdk-js redemption federation"
+# Environment: E2E_SUITES="openid-client msal graph-sdk-python graph-sdk-js redemption federation
+# saml-federation"
 # (which suites), E2E_SUITE_TIMEOUT=180 (seconds per suite), E2E_REDEMPTION_TIMEOUT=360 (the
 # redemption suite waits out mail retry back-off), CHROMIUM=/usr/bin/chromium,
 # CHROMEDRIVER=/usr/bin/chromedriver.
@@ -22,7 +25,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 BIN="${1:-$ROOT/target/debug/portico}"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js redemption federation}"
+SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js redemption federation saml-federation}"
 SUITE_TIMEOUT="${E2E_SUITE_TIMEOUT:-180}"
 REDEMPTION_TIMEOUT="${E2E_REDEMPTION_TIMEOUT:-$(( SUITE_TIMEOUT > 360 ? SUITE_TIMEOUT : 360 ))}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -53,15 +56,16 @@ trap 'exit 130' INT TERM
 # ---- installs (idempotent, quiet) ----
 started=$SECONDS
 # Debian packages for the suites that drive a browser: chromium (openid-client through
-# playwright-core, redemption and federation through Selenium), chromium-driver (redemption,
-# federation).
+# playwright-core, redemption, federation and saml-federation through Selenium), chromium-driver
+# (redemption, federation, saml-federation); xmlsec1 for saml-federation (pysaml2 signs with it).
 debs=()
 selenium_suite=false
-if [[ " $SUITES " == *" redemption "* || " $SUITES " == *" federation "* ]]; then selenium_suite=true; fi
+if [[ " $SUITES " == *" redemption "* || " $SUITES " == *" federation "* || " $SUITES " == *" saml-federation "* ]]; then selenium_suite=true; fi
 if { [[ " $SUITES " == *" openid-client "* ]] || $selenium_suite; } && [ ! -x "$CHROMIUM" ]; then debs+=(chromium); fi
 if $selenium_suite && [ ! -x "$CHROMEDRIVER" ]; then debs+=(chromium-driver); fi
+if [[ " $SUITES " == *" saml-federation "* ]] && ! command -v xmlsec1 >/dev/null; then debs+=(xmlsec1); fi
 if [ ${#debs[@]} -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "missing for headless Chromium: as root run 'apt-get install ${debs[*]}' (or set CHROMIUM=/path/to/chromium, CHROMEDRIVER=/path/to/chromedriver)"
+  [ "$(id -u)" = 0 ] || die "missing for the browser and SAML suites: as root run 'apt-get install ${debs[*]}' (or set CHROMIUM=/path/to/chromium, CHROMEDRIVER=/path/to/chromedriver)"
   say "installing ${debs[*]} (apt-get)"
   if ! timeout 600 bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"' _ "${debs[@]}" >"$TMP/apt.log" 2>&1; then
     tail -n 20 "$TMP/apt.log" >&2
@@ -77,7 +81,7 @@ if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.e2e-installed"; then
   cp "$HERE/package-lock.json" "$HERE/node_modules/.e2e-installed"
 fi
 if [ ! -x "$HERE/.venv/bin/python" ] || ! cmp -s "$HERE/requirements.txt" "$HERE/.venv/.e2e-installed"; then
-  say "creating the Python venv (msal, msgraph-sdk, aiosmtpd, selenium)"
+  say "creating the Python venv (msal, msgraph-sdk, aiosmtpd, selenium, pysaml2)"
   if ! { python3 -m venv "$HERE/.venv" && timeout 300 "$HERE/.venv/bin/pip" install -q -r "$HERE/requirements.txt"; } >"$TMP/pip.log" 2>&1; then
     cat "$TMP/pip.log" >&2
     die "creating the venv failed"
@@ -136,7 +140,9 @@ for suite in $SUITES; do
     redemption) run_suite redemption "$REDEMPTION_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/redemption_test.py" ;;
     # Two partner_idp.mjs providers (node) besides portico; every wait in it is bounded.
     federation) run_suite federation "$SUITE_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/federation_test.py" ;;
-    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js redemption federation)" ;;
+    # saml_idp.py (pysaml2, its own python process) besides portico; every wait in it is bounded.
+    saml-federation) run_suite saml-federation "$SUITE_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/saml_federation_test.py" ;;
+    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js redemption federation saml-federation)" ;;
   esac
 done
 

@@ -18,6 +18,7 @@ use portico_domain::identity_provider::{
     SocialIdentityProvider, SocialProviderPatch, SocialProviderType,
 };
 use portico_domain::oidc_provider::{ClaimMapping, NewOidcProvider, OidcIdentityProvider};
+use portico_domain::saml_federation::SamlFederation;
 use portico_domain::validate::DomainName;
 use portico_policy::directory::Action;
 use portico_store::{StoreError, StoredIdentityProvider, constraint};
@@ -30,6 +31,10 @@ const DOMAIN_TAKEN_MEANWHILE: &str = "One of these domains was given to another 
 const SOCIAL: &str = "social";
 /// The protocol value of OIDC federations in the store.
 const OIDC: &str = "oidc";
+/// The protocol value of SAML federations in the store.
+pub(crate) const SAML: &str = "saml";
+/// The provider type of SAML federations in the store.
+const SAML_TYPE: &str = "SAML";
 
 /// The properties a PATCH may name, per type.
 const SOCIAL_PATCHABLE: &[&str] = &["displayName", "clientId", "clientSecret"];
@@ -63,6 +68,19 @@ struct OidcSettings {
     claim_mapping: ClaimMapping,
 }
 
+/// The non-secret settings of a SAML federation, as stored (it has no secret).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SamlSettings {
+    issuer_uri: String,
+    passive_sign_in_uri: String,
+    signing_certificate: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_signing_certificate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metadata_exchange_uri: Option<String>,
+}
+
 pub(crate) fn seal_context(tenant: TenantId, id: &str) -> String {
     format!("idp-secret:{tenant}:{id}")
 }
@@ -70,7 +88,32 @@ pub(crate) fn seal_context(tenant: TenantId, id: &str) -> String {
 pub(crate) fn from_stored(p: StoredIdentityProvider) -> Result<IdentityProvider, AppError> {
     let name = p.id.clone();
     let corrupt = |what: &str| AppError::Internal(format!("identity provider {name}: {what}"));
-    let secret_sealed = p.secret_sealed.ok_or_else(|| corrupt("no secret"))?;
+    let domains = || -> Result<Vec<DomainName>, AppError> {
+        p.domains
+            .iter()
+            .map(|d| DomainName::parse("domains", d).map_err(|_| corrupt("bad domain")))
+            .collect()
+    };
+    if p.protocol == SAML {
+        let s: SamlSettings =
+            serde_json::from_str(&p.settings).map_err(|_| corrupt("unreadable settings"))?;
+        return Ok(IdentityProvider::Saml(SamlFederation {
+            domains: domains()?,
+            id: p.id,
+            display_name: p.display_name,
+            issuer_uri: s.issuer_uri,
+            passive_sign_in_uri: s.passive_sign_in_uri,
+            signing_certificate: s.signing_certificate,
+            next_signing_certificate: s.next_signing_certificate,
+            metadata_exchange_uri: s.metadata_exchange_uri,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }));
+    }
+    let secret_sealed = p
+        .secret_sealed
+        .clone()
+        .ok_or_else(|| corrupt("no secret"))?;
     match p.protocol.as_str() {
         SOCIAL => {
             let provider_type = SocialProviderType::parse(&p.provider_type)
@@ -90,11 +133,7 @@ pub(crate) fn from_stored(p: StoredIdentityProvider) -> Result<IdentityProvider,
         OIDC => {
             let s: OidcSettings =
                 serde_json::from_str(&p.settings).map_err(|_| corrupt("unreadable settings"))?;
-            let domains = p
-                .domains
-                .iter()
-                .map(|d| DomainName::parse("domains", d).map_err(|_| corrupt("bad domain")))
-                .collect::<Result<_, _>>()?;
+            let domains = domains()?;
             Ok(IdentityProvider::Oidc(OidcIdentityProvider {
                 id: p.id,
                 display_name: p.display_name,
@@ -113,7 +152,7 @@ pub(crate) fn from_stored(p: StoredIdentityProvider) -> Result<IdentityProvider,
     }
 }
 
-fn to_stored(p: &IdentityProvider) -> Result<StoredIdentityProvider, AppError> {
+pub(crate) fn to_stored(p: &IdentityProvider) -> Result<StoredIdentityProvider, AppError> {
     let json =
         |v: Result<String, serde_json::Error>| v.map_err(|e| AppError::Internal(e.to_string()));
     Ok(match p {
@@ -147,26 +186,43 @@ fn to_stored(p: &IdentityProvider) -> Result<StoredIdentityProvider, AppError> {
             created_at: p.created_at,
             updated_at: p.updated_at,
         },
+        IdentityProvider::Saml(p) => StoredIdentityProvider {
+            id: p.id.clone(),
+            protocol: SAML.to_owned(),
+            provider_type: SAML_TYPE.to_owned(),
+            display_name: p.display_name.clone(),
+            settings: json(serde_json::to_string(&SamlSettings {
+                issuer_uri: p.issuer_uri.clone(),
+                passive_sign_in_uri: p.passive_sign_in_uri.clone(),
+                signing_certificate: p.signing_certificate.clone(),
+                next_signing_certificate: p.next_signing_certificate.clone(),
+                metadata_exchange_uri: p.metadata_exchange_uri.clone(),
+            }))?,
+            secret_sealed: None,
+            domains: p.domains.iter().map(|d| d.as_str().to_owned()).collect(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        },
     })
 }
 
 /// The id a request names, as stored: social ids are Graph's fixed ids (any case), others
 /// GUIDs (any case).
-fn stored_id(id: &str) -> Option<String> {
+pub(crate) fn stored_id(id: &str) -> Option<String> {
     if let Some(t) = SocialProviderType::from_graph_id(id) {
         return Some(t.graph_id());
     }
     uuid::Uuid::try_parse(id).ok().map(|u| u.to_string())
 }
 
-fn json_text(s: &str) -> String {
+pub(crate) fn json_text(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
 impl App {
     /// Users need a role that manages identity providers to read them; apps and operators
     /// only need to act in the tenant.
-    async fn may_read_identity_providers(
+    pub(crate) async fn may_read_identity_providers(
         &self,
         ctx: &Context,
         tenant: TenantId,
@@ -199,6 +255,7 @@ impl App {
             .list_identity_providers(tenant)
             .await?
             .into_iter()
+            .filter(|p| p.protocol != SAML)
             .map(from_stored)
             .collect()
     }
@@ -214,7 +271,11 @@ impl App {
         let Some(id) = stored_id(id) else {
             return Err(AppError::NotFound("identity provider"));
         };
-        from_stored(self.store.get_identity_provider(tenant, &id).await?)
+        match from_stored(self.store.get_identity_provider(tenant, &id).await?)? {
+            // SAML federations live under directory/federationConfigurations.
+            IdentityProvider::Saml(_) => Err(AppError::NotFound("identity provider")),
+            p => Ok(p),
+        }
     }
 
     /// Adds a social provider (its id is fixed by its type: one of each per tenant).
@@ -285,7 +346,7 @@ impl App {
     /// Refuses domains the tenant itself has verified (their people are members, not guests),
     /// Gmail's (served by the Google preset), and domains another provider of the tenant
     /// serves; and an issuer another OIDC federation of the tenant has.
-    async fn check_federation_scope(
+    pub(crate) async fn check_federation_scope(
         &self,
         tenant: TenantId,
         id: &str,
@@ -324,14 +385,17 @@ impl App {
                     ),
                 });
             }
-            if other.protocol == OIDC
-                && let Ok(IdentityProvider::Oidc(o)) = from_stored(other)
-                && o.issuer == issuer
+            let other_issuer = match from_stored(other) {
+                Ok(IdentityProvider::Oidc(o)) => Some((o.issuer, o.display_name, o.id)),
+                Ok(IdentityProvider::Saml(s)) => Some((s.issuer_uri, s.display_name, s.id)),
+                _ => None,
+            };
+            if let Some((other_issuer, name, other_id)) = other_issuer
+                && other_issuer == issuer
             {
                 return Err(AppError::Conflict {
                     message: format!(
-                        "The identity provider '{}' ({}) already has the issuer {issuer}.",
-                        o.display_name, o.id
+                        "The identity provider '{name}' ({other_id}) already has the issuer {issuer}.",
                     ),
                 });
             }
@@ -441,7 +505,7 @@ impl App {
             .await?
         {
             IdentityProvider::Social(p) => Ok(p),
-            IdentityProvider::Oidc(_) => Err(AppError::NotFound("identity provider")),
+            _ => Err(AppError::NotFound("identity provider")),
         }
     }
 
@@ -470,6 +534,7 @@ impl App {
         let (allowed, type_name) = match &current {
             IdentityProvider::Social(_) => (SOCIAL_PATCHABLE, "socialIdentityProvider"),
             IdentityProvider::Oidc(_) => (OIDC_PATCHABLE, "oidcIdentityProvider"),
+            IdentityProvider::Saml(_) => return Err(AppError::NotFound("identity provider")),
         };
         if let Some(named) = patch
             .present
@@ -590,6 +655,7 @@ impl App {
                 }
                 (IdentityProvider::Oidc(next), cur.updated_at)
             }
+            IdentityProvider::Saml(_) => return Err(AppError::NotFound("identity provider")),
         };
         // Strictly later than what was read, so the write is seen as a change by the next one.
         let updated_at = self
@@ -603,6 +669,7 @@ impl App {
             IdentityProvider::Oidc(p) => {
                 IdentityProvider::Oidc(OidcIdentityProvider { updated_at, ..p })
             }
+            IdentityProvider::Saml(p) => IdentityProvider::Saml(SamlFederation { updated_at, ..p }),
         };
         match self
             .store
@@ -659,6 +726,8 @@ impl App {
             return Err(AppError::NotFound("identity provider"));
         };
         let current = match self.store.get_identity_provider(tenant, &id).await {
+            // SAML federations are deleted under directory/federationConfigurations.
+            Ok(p) if p.protocol == SAML => return Err(AppError::NotFound("identity provider")),
             Ok(p) => p,
             Err(StoreError::NotFound(_)) => return Err(AppError::NotFound("identity provider")),
             Err(e) => return Err(e.into()),

@@ -27,6 +27,7 @@ pub mod otp;
 pub mod passwords;
 pub mod policies;
 pub mod redeem;
+pub mod saml_federations;
 pub mod signin;
 pub mod sponsors;
 pub mod tenants;
@@ -55,6 +56,10 @@ pub struct AppConfig {
     /// The issuer of the Google preset (`https://accounts.google.com`; tests point it at a
     /// local OIDC provider).
     pub google_issuer: String,
+    /// Accept SAML federations whose passive sign-in URL's host is outside the federated
+    /// domains without the domains' DNS TXT `DirectFedAuthUrl` record (an operator's explicit
+    /// override for offline and development setups).
+    pub federation_skip_dns_authorization: bool,
 }
 
 /// The use-case layer: shared handles every use case needs. Cheap to clone.

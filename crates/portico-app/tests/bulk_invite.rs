@@ -57,6 +57,7 @@ fn app(store: Arc<dyn Store>) -> App {
             mail_from: "invites@onportico.test".into(),
             log_redeem_links: false,
             google_issuer: "https://accounts.google.com".into(),
+            federation_skip_dns_authorization: false,
         },
     }
 }

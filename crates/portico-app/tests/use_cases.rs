@@ -67,6 +67,7 @@ fn app(store: Arc<dyn Store>, txt: &[(&str, &str)]) -> (App, Arc<ManualClock>) {
             mail_from: "invites@onportico.test".into(),
             log_redeem_links: false,
             google_issuer: "https://accounts.google.com".into(),
+            federation_skip_dns_authorization: false,
         },
     };
     (app, clock)

@@ -111,6 +111,8 @@ pub enum IdentityProvider {
     Social(SocialIdentityProvider),
     /// An OpenID Connect federation.
     Oidc(crate::oidc_provider::OidcIdentityProvider),
+    /// A SAML 2.0 direct federation (Graph: `directory/federationConfigurations`).
+    Saml(crate::saml_federation::SamlFederation),
 }
 
 impl IdentityProvider {
@@ -120,6 +122,7 @@ impl IdentityProvider {
         match self {
             Self::Social(p) => &p.id,
             Self::Oidc(p) => &p.id,
+            Self::Saml(p) => &p.id,
         }
     }
 
@@ -129,6 +132,7 @@ impl IdentityProvider {
         match self {
             Self::Social(p) => &p.display_name,
             Self::Oidc(p) => &p.display_name,
+            Self::Saml(p) => &p.display_name,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod otp;
 pub mod paging;
 pub mod policy;
 pub mod role;
+pub mod saml_federation;
 pub mod signin;
 pub mod tenant;
 pub mod user;

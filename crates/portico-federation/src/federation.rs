@@ -73,6 +73,23 @@ impl Federation {
         url_check::check_url(url)
     }
 
+    /// Fetches a SAML IdP's metadata document (for certificate rollover) over the same
+    /// bounded client: no redirects, 1 MiB at most, the configured timeouts.
+    pub async fn fetch_saml_metadata(&self, url: &str) -> Result<String, FederationError> {
+        let url = url_check::check_url(url).map_err(FederationError::Config)?;
+        let body = self
+            .inner
+            .http
+            .get_as(
+                &url,
+                "SAML metadata",
+                "application/samlmetadata+xml, application/xml, text/xml",
+            )
+            .await?;
+        String::from_utf8(body)
+            .map_err(|_| FederationError::BadMetadata("SAML metadata is not UTF-8".into()))
+    }
+
     /// Fetches (or reuses cached) metadata and builds the authorization URL. `state` is chosen
     /// by the caller (an opaque sealed string).
     pub async fn begin(

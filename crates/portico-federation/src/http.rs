@@ -75,10 +75,20 @@ impl HttpClient {
         url: &Url,
         what: &str,
     ) -> Result<Vec<u8>, FederationError> {
+        self.get_as(url, what, "application/json").await
+    }
+
+    /// GETs a document of the given media type (e.g. SAML metadata) and returns its body.
+    pub(crate) async fn get_as(
+        &self,
+        url: &Url,
+        what: &str,
+        accept: &'static str,
+    ) -> Result<Vec<u8>, FederationError> {
         let request = self
             .client
             .get(url.clone())
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, accept);
         let (status, _headers, body) = self.send(request).await.map_err(|e| match e {
             TransportError::Unreachable(m) => {
                 FederationError::Unreachable(format!("{what} at {}: {m}", shown_url(url)))

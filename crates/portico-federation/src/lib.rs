@@ -1,5 +1,7 @@
 //! Portico's federation with upstream identity providers: the OpenID Connect relying party
-//! that signs guests in through a partner's OpenID Connect provider (and the Google preset).
+//! that signs guests in through a partner's OpenID Connect provider (and the Google preset),
+//! and, in [`saml`], the SAML 2.0 service-provider core (metadata, AuthnRequest, response
+//! validation with XML-DSig by bergshamra) for partners' SAML identity providers.
 //!
 //! The flow is the authorization code flow with PKCE (S256) and a nonce:
 //!
@@ -25,6 +27,7 @@ mod http;
 mod metadata;
 pub mod presets;
 mod provider;
+pub mod saml;
 mod settings;
 mod url_check;
 mod verify;

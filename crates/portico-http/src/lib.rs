@@ -76,6 +76,16 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/te/{tenant}/oauth2/authresp",
             get(web::federation::authresp),
         )
+        .route(
+            "/te/{tenant}/saml2/acs",
+            axum::routing::post(web::federation::saml_acs).layer(
+                axum::extract::DefaultBodyLimit::max(web::federation::MAX_ACS_BODY),
+            ),
+        )
+        .route(
+            "/te/{tenant}/saml2/metadata",
+            get(web::federation::saml_metadata),
+        )
         .route("/redeem", get(web::redeem::redeem_get))
         .route("/redeem/block", get(web::redeem::block_get))
         .route(

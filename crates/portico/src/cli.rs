@@ -84,6 +84,10 @@ pub enum Command {
     /// Microsoft account, as Graph's identity/identityProviders).
     #[command(subcommand)]
     Idp(IdpCommand),
+    /// SAML 2.0 direct federations with partner IdPs (Graph's
+    /// directory/federationConfigurations samlOrWsFedExternalDomainFederation).
+    #[command(subcommand)]
+    Saml(SamlCommand),
     /// Invite external users (B2B guests) in bulk from a CSV file, as Entra's "Bulk invite users".
     ///
     /// The file is UTF-8 CSV with a header row naming its columns (case does not matter):
@@ -182,6 +186,84 @@ pub enum IdpCommand {
         /// The provider's id, e.g. Google-OAUTH.
         id: String,
     },
+}
+
+/// `portico saml ...`
+#[derive(Debug, Subcommand)]
+pub enum SamlCommand {
+    /// List the tenant's SAML federations: id, display name, issuer URI, passive sign-in URL,
+    /// domains, certificate expiry.
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
+    /// Add a SAML federation for one or more partner domains. The IdP's values come from its
+    /// metadata (--metadata-file, or --metadata-url which is also kept for certificate
+    /// rollover) or are given one by one (--issuer, --sign-in-url, --certificate); values
+    /// given one by one win over the metadata's.
+    Add {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// A partner email domain whose guests sign in through it (repeatable, at least one).
+        #[arg(long = "domain", value_name = "DOMAIN", required = true)]
+        domains: Vec<String>,
+        /// The IdP's metadata XML file.
+        #[arg(long, value_name = "FILE")]
+        metadata_file: Option<std::path::PathBuf>,
+        /// The IdP's metadata URL (fetched now when other values are missing, and refreshed
+        /// later to roll its signing certificate over).
+        #[arg(long, value_name = "URL")]
+        metadata_url: Option<String>,
+        /// The IdP's entity id (Issuer of its responses).
+        #[arg(long)]
+        issuer: Option<String>,
+        /// The IdP's passive sign-in URL (where AuthnRequests go, HTTP-Redirect binding).
+        #[arg(long, value_name = "URL")]
+        sign_in_url: Option<String>,
+        /// The IdP's token signing certificate: a PEM or base64 DER file.
+        #[arg(long, value_name = "FILE")]
+        certificate: Option<std::path::PathBuf>,
+        /// Display name (the issuer when omitted).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Change a SAML federation.
+    Update {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The federation's id.
+        id: String,
+        /// New display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New passive sign-in URL.
+        #[arg(long, value_name = "URL")]
+        sign_in_url: Option<String>,
+        /// New token signing certificate (PEM or base64 DER file).
+        #[arg(long, value_name = "FILE")]
+        certificate: Option<std::path::PathBuf>,
+        /// New metadata URL.
+        #[arg(long, value_name = "URL")]
+        metadata_url: Option<String>,
+        /// The domains it serves, replacing all (repeatable).
+        #[arg(long = "domain", value_name = "DOMAIN")]
+        domains: Vec<String>,
+    },
+    /// Delete a SAML federation (its guests cannot sign in until their redemption is reset).
+    Remove {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The federation's id.
+        id: String,
+    },
+    /// Print the tenant's service provider metadata (give it to the partner's IdP).
+    SpMetadata {
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
+    /// Refresh every federation's metadata now (certificate rollover), as the server does
+    /// periodically.
+    Refresh,
 }
 
 /// `portico app ...`

@@ -48,6 +48,8 @@ pub async fn idp_cmd(app: &App, cmd: IdpCommand) -> Result<(), CliError> {
                         p.display_name,
                         p.client_id
                     ),
+                    // Listed by `portico saml list`.
+                    IdentityProvider::Saml(_) => {}
                     IdentityProvider::Oidc(p) => out!(
                         "{}\t{OPENID_CONNECT}\t{}\t{}\t{}\t{}",
                         p.id,

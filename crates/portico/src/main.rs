@@ -26,6 +26,7 @@ mod idp;
 mod invite;
 mod logging;
 mod master;
+mod saml;
 mod server;
 mod settings;
 mod tls;
@@ -178,6 +179,7 @@ async fn operator_command(
         Command::Keys(c) => admin::keys_cmd(&app, c).await,
         Command::App(c) => admin::app_cmd(&app, c).await,
         Command::Idp(c) => idp::idp_cmd(&app, c).await,
+        Command::Saml(c) => saml::saml_cmd(&app, c).await,
         Command::Invite(a) => invite::invite_cmd(&app, a).await,
         Command::Serve | Command::CheckConfig | Command::ExportOpenapi { .. } => Ok(()),
     }
@@ -216,6 +218,7 @@ pub(crate) fn build_app(
             mail_from: v.mail_from.clone(),
             log_redeem_links: v.smtp.is_none(),
             google_issuer: v.google_issuer.clone(),
+            federation_skip_dns_authorization: v.federation_skip_dns_authorization,
         },
     })
 }

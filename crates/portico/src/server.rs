@@ -80,6 +80,9 @@ pub async fn run(v: Validated, started: Instant) -> Result<(), CliError> {
     ));
     let transport = mail_transport(&v)?;
     let mail = tokio::spawn(mail_worker(app.clone(), transport, stop_rx.clone()));
+    if let Some(every) = v.saml_metadata_refresh {
+        tokio::spawn(saml_metadata_job(app.clone(), every, stop_rx.clone()));
+    }
     tokio::spawn(purge_job(app, stop_rx));
 
     tracing::info!(address = %local, public_url = %public_url, startup_ms = started.elapsed().as_millis() as u64, "listening on {scheme}://{local}");
@@ -244,6 +247,23 @@ async fn mail_worker(
                 _ = app.mail_queued.notified() => {}
                 _ = stop.changed() => return,
             }
+        }
+    }
+}
+
+/// Refreshes SAML federations' metadata (certificate rollover) now and then every `every`.
+async fn saml_metadata_job(app: App, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                match app.refresh_saml_metadata().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(changed = n, "SAML federation certificates updated from metadata"),
+                    Err(e) => tracing::warn!(error = %e, "refreshing SAML metadata failed; will retry"),
+                }
+            }
+            _ = stop.changed() => return,
         }
     }
 }

@@ -170,6 +170,12 @@ pub struct Settings {
     /// A PEM file of extra CA certificates trusted for calls to identity providers (a test
     /// CA); Mozilla's roots are always trusted.
     pub federation_ca_file: Option<PathBuf>,
+    /// Accept SAML federations whose passive sign-in URL is outside the federated domains
+    /// without their DNS TXT `DirectFedAuthUrl` record (offline and development setups).
+    pub federation_skip_dns_authorization: bool,
+    /// Hours between refreshes of SAML federations' metadata (certificate rollover); 0 turns
+    /// the refresh off.
+    pub saml_metadata_refresh_hours: u64,
 }
 
 impl Default for Settings {
@@ -203,6 +209,8 @@ impl Default for Settings {
             google_issuer: "https://accounts.google.com".into(),
             federation_timeout_seconds: 10,
             federation_ca_file: None,
+            federation_skip_dns_authorization: false,
+            saml_metadata_refresh_hours: 24,
         }
     }
 }
@@ -321,6 +329,10 @@ pub struct Validated {
     pub google_issuer: String,
     /// Outbound calls to identity providers.
     pub federation: portico_federation::FederationSettings,
+    /// See [`Settings::federation_skip_dns_authorization`].
+    pub federation_skip_dns_authorization: bool,
+    /// Between refreshes of SAML metadata (`None`: never).
+    pub saml_metadata_refresh: Option<Duration>,
 }
 
 impl Settings {
@@ -536,6 +548,9 @@ impl Settings {
                 mail_from,
                 google_issuer: self.google_issuer.trim().to_owned(),
                 federation,
+                federation_skip_dns_authorization: self.federation_skip_dns_authorization,
+                saml_metadata_refresh: (self.saml_metadata_refresh_hours > 0)
+                    .then(|| Duration::from_secs(self.saml_metadata_refresh_hours * 3600)),
             }),
             _ => Err(errors),
         }
@@ -543,6 +558,12 @@ impl Settings {
 
     /// Outbound calls to identity providers: bounded time, optional extra CA.
     fn federation(&self, errors: &mut Vec<String>) -> portico_federation::FederationSettings {
+        if self.saml_metadata_refresh_hours > 24 * 30 {
+            errors.push(format!(
+                "saml_metadata_refresh_hours: must be between 0 (off) and 720, got {}",
+                self.saml_metadata_refresh_hours
+            ));
+        }
         if !(1..=60).contains(&self.federation_timeout_seconds) {
             errors.push(format!(
                 "federation_timeout_seconds: must be between 1 and 60, got {}",

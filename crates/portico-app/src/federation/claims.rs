@@ -48,7 +48,7 @@ pub(crate) fn external(up: &Upstream, c: &IdClaims) -> Result<External, &'static
     let standard = ClaimMapping::default();
     let mapping = match &up.kind {
         UpstreamKind::Oidc(o) => &o.claim_mapping,
-        UpstreamKind::Google(_) => &standard,
+        UpstreamKind::Google(_) | UpstreamKind::Saml(_) => &standard,
     };
     let subject = if mapping.sub == "sub" {
         Some(c.subject.clone())

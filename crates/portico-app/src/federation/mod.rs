@@ -10,8 +10,10 @@
 //! derived from the state's random id under the master key, never sent anywhere else.
 
 mod claims;
+mod saml;
 
 pub use claims::External;
+pub use saml::AcsParams;
 
 use crate::identity_providers::{from_stored, seal_context};
 use crate::redeem::realm::MAIL_ISSUER;
@@ -23,6 +25,7 @@ use portico_domain::identity_provider::{
     SocialProviderType,
 };
 use portico_domain::oidc_provider::OidcIdentityProvider;
+use portico_domain::saml_federation::SamlFederation;
 use portico_domain::signin::codes;
 use portico_domain::tenant::Tenant;
 use portico_domain::user::ObjectIdentity;
@@ -48,6 +51,8 @@ pub enum UpstreamKind {
     Google(SocialIdentityProvider),
     /// A partner's OpenID Connect provider.
     Oidc(Box<OidcIdentityProvider>),
+    /// A partner's SAML 2.0 identity provider.
+    Saml(Box<SamlFederation>),
 }
 
 impl Upstream {
@@ -65,6 +70,11 @@ impl Upstream {
                 display_name: o.display_name.clone(),
                 kind: UpstreamKind::Oidc(Box::new(o)),
             }),
+            IdentityProvider::Saml(s) => Some(Self {
+                id: s.id.clone(),
+                display_name: s.display_name.clone(),
+                kind: UpstreamKind::Saml(Box::new(s)),
+            }),
             IdentityProvider::Social(_) => None,
         }
     }
@@ -76,6 +86,7 @@ impl Upstream {
         match &self.kind {
             UpstreamKind::Google(_) => GOOGLE_IDENTITY_ISSUER,
             UpstreamKind::Oidc(o) => &o.issuer,
+            UpstreamKind::Saml(s) => &s.issuer_uri,
         }
     }
 
@@ -85,18 +96,17 @@ impl Upstream {
         match &self.kind {
             UpstreamKind::Google(_) => GOOGLE_DOMAINS.contains(&domain),
             UpstreamKind::Oidc(o) => o.domains.iter().any(|d| d.as_str() == domain),
+            UpstreamKind::Saml(s) => s.domains.iter().any(|d| d.as_str() == domain),
         }
     }
 }
 
 /// Whether an identity's issuer names an identity provider (not a passcode, not a tenant on
-/// this instance, whose issuers are bare domain names of this instance).
+/// this instance, whose issuers are bare domain names of this instance): Google, an OIDC
+/// issuer URL, or a SAML entity id (a URL or a URN).
 #[must_use]
 pub fn is_federated_issuer(issuer: &str) -> bool {
-    issuer != MAIL_ISSUER
-        && (issuer == GOOGLE_IDENTITY_ISSUER
-            || issuer.starts_with("https://")
-            || issuer.starts_with("http://"))
+    issuer != MAIL_ISSUER && (issuer == GOOGLE_IDENTITY_ISSUER || issuer.contains(':'))
 }
 
 /// What continues once the provider answered.
@@ -223,7 +233,7 @@ impl App {
         }
         for p in self.store.list_identity_providers(tenant).await? {
             if let Some(up) = Upstream::of(from_stored(p)?)
-                && matches!(up.kind, UpstreamKind::Oidc(_))
+                && matches!(up.kind, UpstreamKind::Oidc(_) | UpstreamKind::Saml(_))
                 && up.identity_issuer() == identity.issuer
             {
                 return Ok(Some(up));
@@ -249,6 +259,11 @@ impl App {
         let (sealed, client_id) = match &up.kind {
             UpstreamKind::Google(g) => (&g.secret_sealed, &g.client_id),
             UpstreamKind::Oidc(o) => (&o.secret_sealed, &o.client_id),
+            UpstreamKind::Saml(_) => {
+                return Err(AppError::Internal(
+                    "a SAML federation has no OpenID Connect client".into(),
+                ));
+            }
         };
         let secret = self
             .keys
@@ -275,6 +290,7 @@ impl App {
                 Some(o.well_known_endpoint.clone()),
                 o.scope.split_whitespace().map(str::to_owned).collect(),
             ),
+            UpstreamKind::Saml(_) => unreachable_saml()?,
         };
         Ok(portico_federation::OidcProvider {
             issuer,
@@ -305,6 +321,9 @@ impl App {
         };
         let json = serde_json::to_vec(&state).map_err(|e| AppError::Internal(e.to_string()))?;
         let sealed = self.keys.seal(&json, &state_context(tenant.id))?;
+        if let UpstreamKind::Saml(fed) = &up.kind {
+            return self.saml_begin(tenant, fed, &state.id, &sealed, login_hint);
+        }
         let rp = self.relying_party(tenant.id, up)?;
         let (nonce, verifier) = self.nonce_and_verifier(&state.id);
         match self
@@ -354,21 +373,36 @@ impl App {
         browser: &Browser,
         session_token: Option<&str>,
     ) -> Result<FederationNext, AppError> {
-        let Ok(tenant_id) = tenant.parse::<TenantId>() else {
+        let Some((tenant, st)) = self
+            .spend_fed_state(tenant, params.state.as_deref(), browser)
+            .await?
+        else {
             return Ok(FederationNext::Error(EXPIRED.into()));
+        };
+        let authenticated = self.authenticate_upstream(&tenant, &st, params).await?;
+        self.continue_federated(&tenant, st, authenticated, browser, session_token)
+            .await
+    }
+
+    /// Opens the sealed state the provider sent back (bound to this browser and tenant,
+    /// unexpired) and spends it (usable once). `None`: there is nothing to continue.
+    async fn spend_fed_state(
+        &self,
+        tenant: &str,
+        sealed: Option<&str>,
+        browser: &Browser,
+    ) -> Result<Option<(Tenant, FedState)>, AppError> {
+        let Ok(tenant_id) = tenant.parse::<TenantId>() else {
+            return Ok(None);
         };
         let tenant = match self.store.get_tenant(tenant_id).await {
             Ok(t) => t,
-            Err(StoreError::NotFound(_)) => return Ok(FederationNext::Error(EXPIRED.into())),
+            Err(StoreError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let Some(st) = params
-            .state
-            .as_deref()
-            .and_then(|s| self.open_fed_state(tenant.id, s, browser))
-        else {
+        let Some(st) = sealed.and_then(|s| self.open_fed_state(tenant.id, s, browser)) else {
             tracing::info!(tenant = %tenant.id, "identity provider answer with a missing, forged, expired or other browser's state");
-            return Ok(FederationNext::Error(EXPIRED.into()));
+            return Ok(None);
         };
         let key = self
             .keys
@@ -381,17 +415,28 @@ impl App {
             .await?
         {
             tracing::info!(tenant = %tenant.id, "identity provider answer replayed");
-            return Ok(FederationNext::Error(EXPIRED.into()));
+            return Ok(None);
         }
-        let authenticated = self.authenticate_upstream(&tenant, &st, params).await?;
+        Ok(Some((tenant, st)))
+    }
+
+    /// Goes on with the redemption or sign-in the state carried.
+    async fn continue_federated(
+        &self,
+        tenant: &Tenant,
+        st: FedState,
+        authenticated: Authenticated,
+        browser: &Browser,
+        session_token: Option<&str>,
+    ) -> Result<FederationNext, AppError> {
         Ok(match st.cont {
             Continuation::Redeem(flow) => FederationNext::Redeem(
-                self.redeem_federated(&tenant, *flow, &st.provider, authenticated, browser)
+                self.redeem_federated(tenant, *flow, &st.provider, authenticated, browser)
                     .await?,
             ),
             Continuation::SignIn(flow) => FederationNext::SignIn(
                 self.signin_federated(
-                    &tenant,
+                    tenant,
                     *flow,
                     &st.provider,
                     authenticated,
@@ -500,6 +545,12 @@ impl App {
             }
         }
     }
+}
+
+fn unreachable_saml<T>() -> Result<T, AppError> {
+    Err(AppError::Internal(
+        "a SAML federation has no OpenID Connect client".into(),
+    ))
 }
 
 /// The page for a provider that failed.

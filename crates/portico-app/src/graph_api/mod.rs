@@ -11,6 +11,7 @@ mod identity_providers;
 mod invitations;
 mod paging;
 mod policies;
+mod saml_federations;
 mod users;
 
 pub use app_grants::{AssignmentSide, AssignmentView, NewAssignment};

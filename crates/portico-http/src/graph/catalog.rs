@@ -4,7 +4,7 @@
 
 use super::{
     app_grants as g, applications as a, audit_logs, domains as d, groups,
-    identity_providers as idp, invitations, keyed, policies, users,
+    identity_providers as idp, invitations, keyed, policies, saml_federations as saml, users,
 };
 use crate::AppState;
 use axum::routing::{MethodFilter, MethodRouter};
@@ -145,6 +145,18 @@ pub static OPERATIONS: &[Op] = &[
     op!(Get "/v1.0/identity/identityProviders/{id}", idp::get, [ReadIdentityProviders], 200, "Get a social identity provider."),
     op!(Patch "/v1.0/identity/identityProviders/{id}", idp::update, [WriteIdentityProviders], 204, "Change a social identity provider's displayName, clientId or clientSecret."),
     op!(Delete "/v1.0/identity/identityProviders/{id}", idp::delete, [WriteIdentityProviders], 204, "Delete a social identity provider."),
+    op!(Get "/v1.0/directory/federationConfigurations/graph.samlOrWsFedExternalDomainFederation", saml::list, [ReadIdentityProviders], 200, "List SAML 2.0 direct federations ($filter=domains/any(x: x/id eq 'contoso.com'), $select)."),
+    op!(Get "/v1.0/directory/federationConfigurations/microsoft.graph.samlOrWsFedExternalDomainFederation", saml::list, [ReadIdentityProviders], 200, "The same, with the full type cast."),
+    op!(Post "/v1.0/directory/federationConfigurations/microsoft.graph.samlOrWsFedExternalDomainFederation", saml::create, [WriteIdentityProviders], 201, "Add a SAML 2.0 direct federation for one or more partner domains (WS-Federation is not supported)."),
+    op!(Post "/v1.0/directory/federationConfigurations", saml::create, [WriteIdentityProviders], 201, "The same, as the Graph SDKs post it (@odata.type samlOrWsFedExternalDomainFederation)."),
+    op!(Get "/v1.0/directory/federationConfigurations/graph.samlOrWsFedExternalDomainFederation/{id}", saml::get, [ReadIdentityProviders], 200, "Get a SAML federation."),
+    op!(Get "/v1.0/directory/federationConfigurations/{id}", saml::get, [ReadIdentityProviders], 200, "Get a SAML federation."),
+    op!(Patch "/v1.0/directory/federationConfigurations/{id}", saml::update, [WriteIdentityProviders], 204, "Change a SAML federation (a new signingCertificate replaces the current one)."),
+    op!(Patch "/v1.0/directory/federationConfigurations/{id}/microsoft.graph.samlOrWsFedExternalDomainFederation", saml::update, [WriteIdentityProviders], 204, "The same, with the type cast Graph documents."),
+    op!(Delete "/v1.0/directory/federationConfigurations/{id}", saml::delete, [WriteIdentityProviders], 204, "Delete a SAML federation: its guests cannot sign in until their redemption is reset."),
+    op!(Get "/v1.0/directory/federationConfigurations/{id}/microsoft.graph.samlOrWsFedExternalDomainFederation/domains", saml::domains, [ReadIdentityProviders], 200, "The partner domains a SAML federation serves."),
+    op!(Post "/v1.0/directory/federationConfigurations/{id}/microsoft.graph.samlOrWsFedExternalDomainFederation/domains", saml::add_domain, [WriteIdentityProviders], 201, "Add a partner domain to a SAML federation."),
+    op!(Delete "/v1.0/directory/federationConfigurations/{id}/microsoft.graph.samlOrWsFedExternalDomainFederation/domains/{domain}", saml::remove_domain, [WriteIdentityProviders], 204, "Remove a partner domain (not the last one: delete the federation instead)."),
     op!(Get "/v1.0/organization", super::organization, [ReadOrganization], 200, "The tenant as Graph's organization."),
     op!(Get "/v1.0/organization/{id}", d::organization_get, [ReadOrganization], 200, "The tenant by id."),
     op!(Patch "/v1.0/organization/{id}", d::organization_update, [WriteOrganization], 204, "Update the organization."),

@@ -61,6 +61,10 @@ pub(crate) fn fields(p: &IdentityProvider) -> (Map<String, Value>, &'static str)
     match p {
         IdentityProvider::Social(p) => (social_fields(p), SOCIAL_TYPE),
         IdentityProvider::Oidc(p) => (oidc_fields(p), OIDC_TYPE),
+        IdentityProvider::Saml(p) => (
+            super::saml_federations_wire::fields(p),
+            super::saml_federations_wire::SAML_TYPE,
+        ),
     }
 }
 

@@ -17,6 +17,8 @@ pub mod keyed;
 pub mod odata;
 pub mod openapi;
 pub mod policies;
+pub mod saml_federations;
+mod saml_federations_wire;
 pub mod users;
 pub mod wire;
 pub mod wire_apps;

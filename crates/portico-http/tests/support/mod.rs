@@ -45,6 +45,7 @@ pub(crate) fn state(store: Arc<dyn Store>) -> AppState {
             mail_from: "invites@onportico.test".into(),
             log_redeem_links: false,
             google_issuer: "https://accounts.google.com".into(),
+            federation_skip_dns_authorization: false,
         },
     };
     AppState {
