@@ -26,6 +26,7 @@ pub mod multitenant;
 pub mod otp;
 pub mod passwords;
 pub mod policies;
+pub mod portal;
 pub mod redeem;
 pub mod saml_federations;
 pub mod signin;

@@ -402,6 +402,41 @@ pub fn microsoft_graph() -> Application {
     }
 }
 
+/// The first-party client of Portico's own web pages (the admin portal and My Apps), under the
+/// appId Entra's Azure portal has. Like Graph it lives in no tenant's store: a sign-in to the
+/// portal uses the ordinary sign-in pages and ends at the portal with the session cookie (no
+/// code, no consent: it is Portico itself).
+pub const PORTAL_APP_ID: AppId = AppId(uuid!("c44b4083-3bb0-49c1-b47d-974e53cbdf3c"));
+/// Its display name.
+pub const PORTAL_NAME: &str = "Portico";
+
+/// The portal client as `tenant` sees it: its redirect URIs are that tenant's portal and My
+/// Apps landing pages under `public_url`.
+#[must_use]
+pub fn portal_application(tenant: TenantId, public_url: &str) -> Application {
+    let base = public_url.trim_end_matches('/');
+    Application {
+        id: ApplicationId(PORTAL_APP_ID.0),
+        app_id: PORTAL_APP_ID,
+        display_name: PORTAL_NAME.into(),
+        sign_in_audience: "AzureADMyOrg".into(),
+        redirect_uris: RedirectUris {
+            web: vec![
+                format!("{base}/portal/{tenant}/"),
+                format!("{base}/myapps/{tenant}/"),
+            ],
+            ..RedirectUris::default()
+        },
+        app_roles: Vec::new(),
+        oauth2_permission_scopes: Vec::new(),
+        required_resource_access: Vec::new(),
+        identifier_uris: Vec::new(),
+        password_credentials: Vec::new(),
+        created_date_time: OffsetDateTime::UNIX_EPOCH,
+        deleted_date_time: None,
+    }
+}
+
 /// Whether a resource name (appId text or URI, without a trailing `/`) means Microsoft Graph.
 /// `portico_url` is Portico's own public URL, which is accepted as Graph's too.
 #[must_use]

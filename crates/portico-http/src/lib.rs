@@ -86,6 +86,14 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/te/{tenant}/saml2/metadata",
             get(web::federation::saml_metadata),
         )
+        .route("/portal/{tenant}", get(web::portal::portal_slash))
+        .route("/myapps/{tenant}", get(web::portal::myapps_slash))
+        .route("/portal/{tenant}/", get(web::portal::overview))
+        .route(
+            "/portal/{tenant}/invite",
+            get(web::portal::invite_form).post(web::portal::invite_post),
+        )
+        .route("/myapps/{tenant}/", get(web::portal::my_apps))
         .route("/redeem", get(web::redeem::redeem_get))
         .route("/redeem/block", get(web::redeem::block_get))
         .route(

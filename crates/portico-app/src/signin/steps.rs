@@ -12,6 +12,7 @@ use portico_domain::grant::AuthorizationGrant;
 use portico_domain::signin::{Session, codes};
 use portico_domain::tenant::Tenant;
 use portico_domain::user::User;
+use portico_domain::well_known::{PORTAL_APP_ID, portal_application};
 use portico_domain::{TokenFamilyId, validate};
 use portico_store::StoreError;
 
@@ -98,6 +99,16 @@ impl App {
         provision: bool,
     ) -> Result<Option<(Application, portico_domain::application::ServicePrincipal)>, AppError>
     {
+        if app_id == PORTAL_APP_ID {
+            let app = portal_application(tenant.id, &self.config.public_url);
+            let sp = portico_domain::application::ServicePrincipal::for_application(
+                app_id,
+                &app.display_name,
+                tenant.id,
+                self.clock.now(),
+            );
+            return Ok(Some((app, sp)));
+        }
         let Some(client) = self.client_in_tenant(tenant.id, app_id).await? else {
             return Ok(None);
         };
@@ -756,6 +767,11 @@ impl App {
         session: &Session,
         _browser: &Browser,
     ) -> Result<Step, AppError> {
+        // Portico's own pages: signed in, back to the page (the session cookie is what they
+        // read; no code, no consent).
+        if app.app_id == PORTAL_APP_ID {
+            return Ok(Step::next(Next::Redirect(flow.req.redirect_uri.clone())));
+        }
         let sp = match self.client_application(tenant, app.app_id, false).await {
             Ok(Some((_, sp))) if sp.account_enabled => sp,
             Ok(_) => {

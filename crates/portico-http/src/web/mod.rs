@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod federation;
 pub mod logout;
 pub mod pages;
+pub mod portal;
 pub mod redeem;
 pub mod signin;
 

@@ -1,0 +1,325 @@
+//! The admin portal and My Apps through the real router, on SQLite and PostgreSQL: signing in
+//! through the ordinary pages as Portico's first-party client (and straight through with a
+//! live session), the overview's figures, the invitation form (errors next to their field,
+//! nothing created; CSRF; a Guest Inviter may, a plain member may not), and My Apps for a
+//! member and for the invited guest after redemption.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::too_many_lines
+)]
+
+mod support;
+
+use axum::http::{StatusCode, header};
+use portico_app::Context;
+use portico_domain::directory_object::{ObjectKind, ObjectRef};
+use portico_domain::role::{DirectoryRole, RoleAssignment};
+use portico_store::Store;
+use std::sync::Arc;
+use support::browser::*;
+use support::graph::{app_token, graph};
+
+fn location(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(header::LOCATION)
+        .expect("a redirect")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn grant(f: &Fixture, role: DirectoryRole) {
+    let user = f
+        .state
+        .app
+        .store
+        .find_user_by_upn(f.tenant.id, &f.upn)
+        .await
+        .unwrap();
+    f.state
+        .app
+        .assign_role(
+            &Context::system("test"),
+            f.tenant.id,
+            &RoleAssignment {
+                id: portico_domain::RoleAssignmentId::new(),
+                role,
+                principal: ObjectRef {
+                    kind: ObjectKind::User,
+                    id: user.id.0,
+                },
+                directory_scope_id: "/".into(),
+                created_at: time::OffsetDateTime::now_utc(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// Signs in through the pages the portal sends the browser to; returns where they end.
+async fn sign_in_to(b: &mut Browser, f: &Fixture, path: &str) -> String {
+    let (status, _, page) = b.get(path).await;
+    assert_eq!(
+        (status, step_of(&page)),
+        (StatusCode::OK, "username"),
+        "{page}"
+    );
+    let (status, _, page) = b.submit(&page, &[("username", &f.upn)]).await;
+    assert_eq!(
+        (status, step_of(&page)),
+        (StatusCode::OK, "password"),
+        "{page}"
+    );
+    let (status, headers, page) = b.submit(&page, &[("password", PASSWORD)]).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "no consent for Portico itself: {page}"
+    );
+    location(&headers)
+}
+
+fn portal(f: &Fixture) -> String {
+    format!("/portal/{}/", f.tenant.id)
+}
+
+async fn signs_in_and_sees_the_overview(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    grant(&f, DirectoryRole::GlobalAdministrator).await;
+    let mut b = Browser::new(&f, "203.0.113.30");
+    let (status, headers, _) = b.get(&format!("/portal/{}", f.tenant.id)).await;
+    assert_eq!(status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(location(&headers), portal(&f));
+    let landed = sign_in_to(&mut b, &f, &portal(&f)).await;
+    assert_eq!(landed, format!("http://127.0.0.1{}", portal(&f)));
+    let (status, headers, page) = b.get(&portal(&f)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert!(
+        headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    for text in [
+        "Overview",
+        "members",
+        "guests",
+        "pending invitations",
+        "Contoso",
+        f.tenant.initial_domain.as_str(),
+        "Recent activity",
+        "Invite guest",
+    ] {
+        assert!(page.contains(text), "{text} in {page}");
+    }
+    // an unknown tenant
+    let (status, _, _) = b.get("/portal/no-such-tenant/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn invites_from_the_form(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let mut b = Browser::new(&f, "203.0.113.31");
+    // a plain member: no portal, My Apps only
+    sign_in_to(&mut b, &f, &portal(&f)).await;
+    let (status, _, page) = b.get(&portal(&f)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    assert!(page.contains("My Apps"), "{page}");
+    let (status, _, _) = b.get(&format!("{}invite", portal(&f))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // a Guest Inviter gets the form, not the overview
+    grant(&f, DirectoryRole::GuestInviter).await;
+    let (status, _, form) = b.get(&format!("{}invite", portal(&f))).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    let csrf = hidden(&form, "csrf_token");
+    let action = format!("{}invite", portal(&f));
+
+    // bad input: the error sits next to its field, nothing is created
+    let (status, _, page) = b
+        .post(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("email", "not-an-address"),
+                ("redirect_url", "https://myapps.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("id=\"email-error\""), "{page}");
+    assert!(
+        page.contains("value=\"not-an-address\""),
+        "the input is kept: {page}"
+    );
+    let (status, _, page) = b
+        .post(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("email", "dana@partner.example"),
+                ("redirect_url", "javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("id=\"redirect-error\""), "{page}");
+    // a forged form
+    let (status, _, _) = b
+        .post(
+            &action,
+            &[
+                ("csrf_token", "forged"),
+                ("email", "dana@partner.example"),
+                ("redirect_url", "https://myapps.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let admin = app_token(&f, &["User.Read.All"]).await;
+    let (_, _, v) = graph(
+        &f,
+        "GET",
+        "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=id,mail,externalUserState",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(
+        v["value"].as_array().unwrap().len(),
+        0,
+        "nothing created: {v}"
+    );
+
+    // invited, the link shown to copy (no email asked for)
+    let myapps = format!("http://127.0.0.1/myapps/{}/", f.tenant.id);
+    let (status, _, page) = b
+        .post(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("email", "dana@partner.example"),
+                ("display_name", "Dana Partner"),
+                ("message", "Welcome <b>aboard</b>"),
+                ("redirect_url", &myapps),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Dana Partner is invited"), "{page}");
+    let link_start = page.find("id=\"redeem-link\">").unwrap() + "id=\"redeem-link\">".len();
+    let link =
+        page[link_start..link_start + page[link_start..].find('<').unwrap()].replace("&amp;", "&");
+    assert!(link.contains("/redeem?"), "{link}");
+    let (_, _, v) = graph(
+        &f,
+        "GET",
+        "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=id,mail,externalUserState",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(v["value"][0]["mail"], "dana@partner.example", "{v}");
+    assert_eq!(v["value"][0]["externalUserState"], "PendingAcceptance");
+    // audited as the signed-in inviter
+    let (_, _, v) = graph(
+        &f,
+        "GET",
+        "/v1.0/auditLogs/directoryAudits",
+        Some(&app_token(&f, &["AuditLog.Read.All"]).await),
+        None,
+    )
+    .await;
+    let invite = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["activityDisplayName"] == "Invite external user")
+        .expect("audited");
+    assert_eq!(
+        invite["initiatedBy"]["user"]["userPrincipalName"],
+        f.upn.as_str(),
+        "{invite}"
+    );
+}
+
+async fn my_apps_for_members(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let mut b = Browser::new(&f, "203.0.113.32");
+    let landed = sign_in_to(&mut b, &f, &format!("/myapps/{}/", f.tenant.id)).await;
+    assert!(
+        landed.ends_with(&format!("/myapps/{}/", f.tenant.id)),
+        "{landed}"
+    );
+    let (status, _, page) = b.get(&format!("/myapps/{}/", f.tenant.id)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("No apps are assigned to you yet"), "{page}");
+    assert!(page.contains(&f.upn), "{page}");
+    // assigned the web app (default access): its tile leads to the app's site
+    let admin = app_token(
+        &f,
+        &[
+            "AppRoleAssignment.ReadWrite.All",
+            "Application.Read.All",
+            "User.Read.All",
+        ],
+    )
+    .await;
+    let (_, _, sps) = graph(
+        &f,
+        "GET",
+        &format!(
+            "/v1.0/servicePrincipals?$filter=appId%20eq%20'{}'",
+            f.web_id
+        ),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let sp = sps["value"][0]["id"]
+        .as_str()
+        .expect("the web app's service principal")
+        .to_owned();
+    let (_, _, me) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/users/{}", f.upn),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let me = me["id"].as_str().unwrap().to_owned();
+    let (status, _, v) = graph(
+        &f,
+        "POST",
+        &format!("/v1.0/users/{me}/appRoleAssignments"),
+        Some(&admin),
+        Some(&serde_json::json!({"principalId": me, "resourceId": sp, "appRoleId": "00000000-0000-0000-0000-000000000000"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, _, page) = b.get(&format!("/myapps/{}/", f.tenant.id)).await;
+    assert!(
+        page.contains("href=\"https://web.example.test/\""),
+        "{page}"
+    );
+    assert!(page.contains(">Web</a>"), "{page}");
+    assert!(
+        !page.contains(">Overview<"),
+        "no portal link for a member: {page}"
+    );
+    // signed in already: an app sign-in is straight through (the portal session is the SSO one)
+    let params = sign_in(&mut b, &f, &f.web_id, WEB_CB).await;
+    assert!(params.contains_key("code"), "{params:?}");
+}
+
+portico_store::backend_tests!(
+    signs_in_and_sees_the_overview,
+    invites_from_the_form,
+    my_apps_for_members
+);
