@@ -4,7 +4,9 @@
 # msgraph-sdk for Python over http, @microsoft/microsoft-graph-client over TLS), for B2B
 # invitation redemption a real SMTP server (aiosmtpd) with Chromium driven by Selenium, for
 # federation real OpenID providers (node-oidc-provider, e2e/partner_idp.mjs) with Chromium, and for
-# SAML federation a real SAML 2.0 IdP (pysaml2 with xmlsec1, e2e/saml_idp.py) with Chromium.
+# SAML federation a real SAML 2.0 IdP (pysaml2 with xmlsec1, e2e/saml_idp.py) with Chromium, and
+# for the admin portal and My Apps headless Chromium through playwright-core (screenshots in
+# e2e/artifacts/portal/).
 #
 #   e2e/run.sh [PATH/TO/portico]        default: target/debug/portico
 #
@@ -15,7 +17,7 @@
 # certificate, runs each suite under a timeout and prints a summary. Every server listens on
 # 127.0.0.1 with a fresh data dir and is stopped on exit.
 # Environment: E2E_SUITES="openid-client msal graph-sdk-python graph-sdk-js redemption federation
-# saml-federation"
+# saml-federation portal"
 # (which suites), E2E_SUITE_TIMEOUT=180 (seconds per suite), E2E_REDEMPTION_TIMEOUT=360 (the
 # redemption suite waits out mail retry back-off), CHROMIUM=/usr/bin/chromium,
 # CHROMEDRIVER=/usr/bin/chromedriver.
@@ -25,7 +27,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 BIN="${1:-$ROOT/target/debug/portico}"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js redemption federation saml-federation}"
+SUITES="${E2E_SUITES:-openid-client msal graph-sdk-python graph-sdk-js redemption federation saml-federation portal}"
 SUITE_TIMEOUT="${E2E_SUITE_TIMEOUT:-180}"
 REDEMPTION_TIMEOUT="${E2E_REDEMPTION_TIMEOUT:-$(( SUITE_TIMEOUT > 360 ? SUITE_TIMEOUT : 360 ))}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -56,12 +58,12 @@ trap 'exit 130' INT TERM
 # ---- installs (idempotent, quiet) ----
 started=$SECONDS
 # Debian packages for the suites that drive a browser: chromium (openid-client through
-# playwright-core, redemption, federation and saml-federation through Selenium), chromium-driver
+# and portal through playwright-core, redemption, federation and saml-federation through Selenium), chromium-driver
 # (redemption, federation, saml-federation); xmlsec1 for saml-federation (pysaml2 signs with it).
 debs=()
 selenium_suite=false
 if [[ " $SUITES " == *" redemption "* || " $SUITES " == *" federation "* || " $SUITES " == *" saml-federation "* ]]; then selenium_suite=true; fi
-if { [[ " $SUITES " == *" openid-client "* ]] || $selenium_suite; } && [ ! -x "$CHROMIUM" ]; then debs+=(chromium); fi
+if { [[ " $SUITES " == *" openid-client "* || " $SUITES " == *" portal "* ]] || $selenium_suite; } && [ ! -x "$CHROMIUM" ]; then debs+=(chromium); fi
 if $selenium_suite && [ ! -x "$CHROMEDRIVER" ]; then debs+=(chromium-driver); fi
 if [[ " $SUITES " == *" saml-federation "* ]] && ! command -v xmlsec1 >/dev/null; then debs+=(xmlsec1); fi
 if [ ${#debs[@]} -gt 0 ]; then
@@ -142,7 +144,9 @@ for suite in $SUITES; do
     federation) run_suite federation "$SUITE_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/federation_test.py" ;;
     # saml_idp.py (pysaml2, its own python process) besides portico; every wait in it is bounded.
     saml-federation) run_suite saml-federation "$SUITE_TIMEOUT" "$HERE/.venv/bin/python" "$HERE/saml_federation_test.py" ;;
-    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js redemption federation saml-federation)" ;;
+    # The admin portal and My Apps in Chromium (playwright-core); screenshots in e2e/artifacts/portal/.
+    portal) run_suite portal "$SUITE_TIMEOUT" node --test --test-reporter=spec "$HERE/portal.test.mjs" ;;
+    *) die "unknown suite '$suite' (known: openid-client msal graph-sdk-python graph-sdk-js redemption federation saml-federation portal)" ;;
   esac
 done
 

@@ -250,7 +250,7 @@ impl App {
                 });
             }
         }
-        tiles.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        tiles.sort_by_key(|t| t.name.to_lowercase());
         Ok(tiles)
     }
 }

@@ -94,6 +94,11 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             get(web::portal::invite_form).post(web::portal::invite_post),
         )
         .route("/myapps/{tenant}/", get(web::portal::my_apps))
+        .route("/portal/{tenant}/users", get(web::portal_users::list))
+        .route(
+            "/portal/{tenant}/users/{id}",
+            get(web::portal_users::show).post(web::portal_users::act),
+        )
         .route("/redeem", get(web::redeem::redeem_get))
         .route("/redeem/block", get(web::redeem::block_get))
         .route(

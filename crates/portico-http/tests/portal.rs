@@ -9,6 +9,7 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
+    clippy::needless_pass_by_value,
     clippy::too_many_lines
 )]
 
@@ -318,8 +319,160 @@ async fn my_apps_for_members(store: Arc<dyn Store>) {
     assert!(params.contains_key("code"), "{params:?}");
 }
 
+async fn manages_users_from_their_pages(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    grant(&f, DirectoryRole::GlobalAdministrator).await;
+    let admin = app_token(&f, &["User.Invite.All", "User.Read.All"]).await;
+    let (status, _, inv) = graph(
+        &f,
+        "POST",
+        "/v1.0/invitations",
+        Some(&admin),
+        Some(&serde_json::json!({
+            "invitedUserEmailAddress": "gail@partner.example",
+            "invitedUserDisplayName": "Gail Guest",
+            "inviteRedirectUrl": "https://myapps.example/"
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let gail = inv["invitedUser"]["id"].as_str().unwrap().to_owned();
+    let mut b = Browser::new(&f, "203.0.113.33");
+    sign_in_to(&mut b, &f, &portal(&f)).await;
+    let users = format!("{}users", portal(&f));
+
+    // the list, its filters and paging links
+    let (status, _, page) = b.get(&users).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for text in [
+        "Gail Guest",
+        "Alice Example",
+        "PendingAcceptance",
+        "Guest",
+        "Member",
+    ] {
+        assert!(page.contains(text), "{text} in {page}");
+    }
+    let (_, _, page) = b.get(&format!("{users}?type=guest")).await;
+    assert!(
+        page.contains("Gail Guest") && !page.contains(&f.upn),
+        "{page}"
+    );
+    let (_, _, page) = b.get(&format!("{users}?q=zzz")).await;
+    assert!(page.contains("No users match"), "{page}");
+    let (status, _, _) = b.get(&format!("{users}?after=not-a-cursor")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // the guest's page and its actions
+    let page_url = format!("{users}/{gail}");
+    let (status, _, page) = b.get(&page_url).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for text in [
+        "gail@partner.example",
+        "Resend invitation",
+        "Reset redemption status",
+        "Block sign-in",
+        "Delete",
+    ] {
+        assert!(page.contains(text), "{text} in {page}");
+    }
+    let csrf = hidden(&page, "csrf_token");
+    let act = |action: &'static str, extra: Option<(&'static str, &'static str)>| {
+        let mut form = vec![("csrf_token", csrf.clone()), ("action", action.to_owned())];
+        if let Some((k, v)) = extra {
+            form.push((k, v.to_owned()));
+        }
+        form
+    };
+    async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, page) = b.post(url, &pairs).await;
+        (status, page)
+    }
+    let (status, page) = post(&mut b, &page_url, act("block", None)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("can no longer sign in") && page.contains("Allow sign-in"),
+        "{page}"
+    );
+    let (_, _, v) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/users/{gail}?$select=accountEnabled"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(v["accountEnabled"], false);
+    let (_, page) = post(&mut b, &page_url, act("unblock", None)).await;
+    assert!(page.contains("can sign in again"), "{page}");
+    let (status, page) = post(&mut b, &page_url, act("resend", None)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("sent to gail@partner.example again"),
+        "{page}"
+    );
+    // a forged form and an unknown action change nothing
+    let (status, _) = post(
+        &mut b,
+        &page_url,
+        vec![
+            ("csrf_token", "forged".into()),
+            ("action", "delete".into()),
+            ("confirm", "yes".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = post(&mut b, &page_url, act("explode", None)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // delete asks first, then deletes
+    let (status, page) = post(&mut b, &page_url, act("delete", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Delete Gail Guest?"), "{page}");
+    let (_, _, v) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/users/{gail}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(v["id"], gail.as_str(), "not deleted before confirming");
+    let (status, page) = post(&mut b, &page_url, act("delete", Some(("confirm", "yes")))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("was deleted"), "{page}");
+    let (status, _, _) = graph(
+        &f,
+        "GET",
+        &format!("/v1.0/users/{gail}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = b.get(&page_url).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = b.get(&format!("{users}/not-an-id")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // a member has no invitation actions
+    let me = f
+        .state
+        .app
+        .store
+        .find_user_by_upn(f.tenant.id, &f.upn)
+        .await
+        .unwrap();
+    let (_, _, page) = b.get(&format!("{users}/{}", me.id)).await;
+    assert!(
+        !page.contains("Resend invitation") && page.contains("Block sign-in"),
+        "{page}"
+    );
+}
+
 portico_store::backend_tests!(
     signs_in_and_sees_the_overview,
     invites_from_the_form,
-    my_apps_for_members
+    my_apps_for_members,
+    manages_users_from_their_pages
 );

@@ -18,16 +18,20 @@ use portico_domain::tenant::Tenant;
 use portico_domain::user::UserType;
 
 /// What every portal page shows around its content.
-struct Frame<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+pub(super) struct Frame<'a> {
+    pub(super) tenant_name: &'a str,
+    pub(super) tenant_id: String,
+    pub(super) user_name: &'a str,
+    pub(super) is_admin: bool,
+    pub(super) may_invite: bool,
+    pub(super) current: &'static str,
 }
 
-fn frame<'a>(tenant: &'a Tenant, who: &'a PortalUser, current: &'static str) -> Frame<'a> {
+pub(super) fn frame<'a>(
+    tenant: &'a Tenant,
+    who: &'a PortalUser,
+    current: &'static str,
+) -> Frame<'a> {
     Frame {
         tenant_name: &tenant.display_name,
         tenant_id: tenant.id.to_string(),
@@ -95,7 +99,7 @@ struct MyAppsPage<'a> {
 
 /// The tenant, the visit and the signed-in person; or the response to send instead (an
 /// unknown tenant, or the sign-in pages).
-async fn enter(
+pub(super) async fn enter(
     state: &AppState,
     tenant: &str,
     headers: &HeaderMap,
@@ -141,7 +145,7 @@ async fn enter(
 }
 
 /// Adds the visit's new CSRF cookie, if any, to a page.
-fn with_cookie(mut res: Response, v: &Visit) -> Response {
+pub(super) fn with_cookie(mut res: Response, v: &Visit) -> Response {
     if let Some(c) = &v.new_csrf {
         res.headers_mut().append(header::SET_COOKIE, c.clone());
     }
@@ -234,7 +238,7 @@ fn initiator(i: &portico_domain::audit::Initiator) -> String {
     }
 }
 
-fn not_for_you(tenant: &Tenant, v: &Visit) -> Response {
+pub(super) fn not_for_you(tenant: &Tenant, v: &Visit) -> Response {
     error_page(
         StatusCode::FORBIDDEN,
         Some(tenant),
