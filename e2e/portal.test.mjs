@@ -9,9 +9,12 @@
 //      a fresh browser, verifies the address with a one-time passcode (read from Portico's file
 //      outbox: no SMTP is configured), accepts and lands on the redirect URL;
 //   4. the guest, still signed in, sees the app's tile and "(you are a guest here)" in My Apps;
-//   5. Tab walks the invitation form in order, with a visible focus outline.
+//   5. a bulk invitation of a 10-row CSV with one bad row invites nine, lists the bad row with
+//      its reason and offers the results as a CSV download;
+//   6. Tab walks the invitation form in order, with a visible focus outline.
 // Screenshots (1000x700 PNG) go to $E2E_ARTIFACTS (default e2e/artifacts/portal/); with
-// E2E_UPDATE_SCREENSHOTS=1 the three shown in the docs are copied to docs/screenshots/ too.
+// E2E_UPDATE_SCREENSHOTS=1 the three shown in the docs are copied to docs/screenshots/ too
+// (DOCS_SHOTS below: the overview after the invitation, the invitation done, the guest's My Apps).
 // A failing test also leaves FAILED-*.png of the pages it had open.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,7 +31,12 @@ const { CHROMIUM, CHROMIUM_ARGS, callbackServer, pageKind, startPortico } = awai
 
 const HERE = new URL('.', import.meta.url).pathname;
 const ART = process.env.E2E_ARTIFACTS || join(HERE, 'artifacts', 'portal');
-const DOCS_SHOTS = join(HERE, '..', 'docs', 'screenshots');
+const DOCS_DIR = join(HERE, '..', 'docs', 'screenshots');
+const DOCS_SHOTS = { // artifact -> docs/screenshots/ name
+  'portal-overview-invited.png': 'portal-overview.png',
+  'portal-invite-done.png': 'portal-invite-done.png',
+  'myapps-guest.png': 'myapps-guest.png',
+};
 const PASSWORD = 'E2e-Passw0rd!';
 const GUEST = 'guest1@partner.example';
 const GUEST_NAME = 'Guest One';
@@ -73,13 +81,19 @@ function step(name, fn) {
       await fn(t);
     } catch (e) {
       const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40).replace(/-$/, '');
+      let extra = '';
       for (const [who, page] of [['admin', adminPage], ['guest', guestPage]]) {
         if (!page || page.isClosed()) continue;
         try {
           await page.screenshot({ path: join(ART, `FAILED-${slug}-${who}.png`) });
           const text = (await page.innerText('body', { timeout: 2_000 })).replace(/\s+/g, ' ').slice(0, 700);
-          e.message += `\n  the ${who}'s page: ${page.url()}\n    ${text}`;
+          extra += `\n  the ${who}'s page (FAILED-${slug}-${who}.png): ${page.url()}\n    ${text}`;
         } catch { /* the page is gone */ }
+      }
+      if (extra && e instanceof Error) {
+        e.message += extra;
+        // The reporter prints the stack, made with the first message.
+        if (typeof e.stack === 'string') e.stack = e.stack.replace(/\n {4}at |$/, (m) => `${extra}${m}`);
       }
       throw e;
     }
@@ -240,10 +254,11 @@ after(async () => {
   landing?.close();
   if (shots.length) console.log(`screenshots in ${ART}: ${shots.join(', ')}`);
   if (process.env.E2E_UPDATE_SCREENSHOTS === '1') {
-    mkdirSync(DOCS_SHOTS, { recursive: true });
-    for (const name of ['portal-overview.png', 'portal-invite-done.png', 'myapps-guest.png']) {
-      if (shots.includes(name)) copyFileSync(join(ART, name), join(DOCS_SHOTS, name));
+    mkdirSync(DOCS_DIR, { recursive: true });
+    for (const [name, docs] of Object.entries(DOCS_SHOTS)) {
+      if (shots.includes(name)) copyFileSync(join(ART, name), join(DOCS_DIR, docs));
     }
+    console.log(`copied to ${DOCS_DIR}: ${Object.values(DOCS_SHOTS).join(', ')}`);
   }
 });
 
@@ -409,10 +424,31 @@ step('the guest, signed in already, sees the app tile in My Apps and is told the
   assert.ok((await page.innerText('main')).includes('(you are a guest here)'), 'My Apps by domain');
   const portal = await page.goto(portalUrl());
   assert.equal(portal.status(), 403);
-  assert.ok(await page.$(`a[href="/myapps/${portico.tenantId}/"]`), 'the refusal links to My Apps');
+  assert.ok((await page.innerText('body')).includes('My Apps'), 'the refusal points to My Apps');
 });
 
-step('keyboard: Tab walks the invitation form in order, with a visible focus', async () => {
+step('bulk invite: a 10-row CSV with one bad row invites nine and names the bad one', async () => {
+  const page = need(adminPage, 'the signed-in administrator');
+  await page.goto(`${portalUrl()}bulk-invite`);
+  assert.equal((await page.innerText('h1')).trim(), 'Bulk invite guests');
+  const rows = ['email,displayName'];
+  for (let i = 1; i <= 10; i++) rows.push(i === 4 ? 'bad-row-without-at,Bad Row' : `bulk${i}@partner.example,Bulk ${i}`);
+  await page.setInputFiles('#file', { name: 'guests.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n') + '\n') });
+  await page.uncheck('input[name=send_email]');
+  await submit(page, 'form button[type=submit]');
+  const status = (await page.innerText('[role=status]')).trim();
+  assert.equal(status, 'Invited 9 of 10 rows; 1 failed.');
+  const bad = await page.innerText('td.error');
+  assert.ok(bad.length > 0, 'the bad row says why');
+  assert.ok((await page.innerText('table')).includes('bad-row-without-at'), 'the bad row is listed');
+  const href = await page.getAttribute('a[download]', 'href');
+  const csv = Buffer.from(href.split(',')[1], 'base64').toString('utf8');
+  assert.equal(csv.trim().split('\n').length, 11, csv);
+  assert.equal(csv.split('\n').filter((l) => l.includes(',invited,')).length, 9, csv);
+  await shot(page, 'portal-bulk-invite.png');
+});
+
+step('keyboard: Tab walks the invitation form in order, with a visible focus', async (t) => {
   const page = need(adminPage, 'the signed-in administrator');
   await page.goto(`${portalUrl()}invite`);
   // From the top of the page: the header's links come first, then the form.
@@ -424,6 +460,7 @@ step('keyboard: Tab walks the invitation form in order, with a visible focus', a
     before.push(f.key);
   }
   assert.equal((await focused(page)).key, 'email', `Tab reaches #email (passed: ${before.join(', ')})`);
+  t.diagnostic(`before the form: ${before.join(', ')}`);
   const order = [await focused(page)];
   for (let i = 0; i < 5; i++) {
     await page.keyboard.press('Tab');

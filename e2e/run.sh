@@ -57,8 +57,8 @@ trap 'exit 130' INT TERM
 
 # ---- installs (idempotent, quiet) ----
 started=$SECONDS
-# Debian packages for the suites that drive a browser: chromium (openid-client through
-# and portal through playwright-core, redemption, federation and saml-federation through Selenium), chromium-driver
+# Debian packages for the suites that drive a browser: chromium (openid-client and portal through
+# playwright-core, redemption, federation and saml-federation through Selenium), chromium-driver
 # (redemption, federation, saml-federation); xmlsec1 for saml-federation (pysaml2 signs with it).
 debs=()
 selenium_suite=false

@@ -5,6 +5,7 @@
 //! failed. Both name the same bulk operation (an id of its own) and carry the caller's
 //! correlation id, as do the invitations made in between when the caller uses one `Context`.
 
+use crate::bulk_csv::BulkRow;
 use crate::{App, AppError, Context};
 use portico_domain::audit::{AuditCategory, AuditEvent, AuditResult};
 use portico_domain::{TenantId, ValidationError};
@@ -119,6 +120,120 @@ impl App {
         Ok(())
     }
 }
+
+/// What one row of a bulk invitation came to.
+#[derive(Debug, Clone)]
+pub struct RowOutcome {
+    /// The row's line in the file.
+    pub line: u64,
+    /// The address as written (empty when the row had none).
+    pub email: String,
+    /// The guest's id and redeem URL, or why the row failed.
+    pub result: Result<(portico_domain::UserId, String), String>,
+}
+
+/// Addresses a run invited (lower case), with their lines: inviting one again would replace
+/// the first invitation and void the redeem URL already reported for it.
+pub type InvitedInRun = std::collections::HashMap<String, u64>;
+
+impl App {
+    /// Invites one row of a bulk invitation (`defaults`: the redirect URL and whether to send
+    /// the email when the row does not say); `Err` is the row's error text.
+    pub async fn invite_bulk_row(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        row: &BulkRow,
+        defaults: (Option<&str>, bool),
+        done: &mut InvitedInRun,
+    ) -> Result<crate::invitations::Invited, String> {
+        let email = row.email.as_deref().unwrap_or_default();
+        let key = email.to_lowercase();
+        let new = row.invitation(defaults.0, defaults.1)?;
+        if let Some(line) = done.get(&key) {
+            return Err(format!(
+                "{email} is also on line {line} of this file, where it was invited; an address is invited once per file"
+            ));
+        }
+        let inv = self
+            .invite(ctx, tenant, new)
+            .await
+            .map_err(|e| e.to_string())?;
+        done.insert(key, row.line);
+        Ok(inv)
+    }
+
+    /// A whole bulk invitation in one go (the portal's upload): started and finished in the
+    /// audit log, each row invited on its own; the outcomes in row order.
+    pub async fn run_bulk_invite(
+        &self,
+        ctx: &Context,
+        tenant: TenantId,
+        source: &str,
+        rows: &[BulkRow],
+        defaults: (Option<&str>, bool),
+    ) -> Result<Vec<RowOutcome>, AppError> {
+        let bulk = self
+            .start_bulk_invite(ctx, tenant, source, rows.len())
+            .await?;
+        let mut done = InvitedInRun::new();
+        let mut out = Vec::with_capacity(rows.len());
+        let (mut invited, mut failed) = (0, 0);
+        for row in rows {
+            let result = match self
+                .invite_bulk_row(ctx, tenant, row, defaults, &mut done)
+                .await
+            {
+                Ok(inv) => {
+                    invited += 1;
+                    Ok((inv.user.id, inv.redeem_url))
+                }
+                Err(why) => {
+                    failed += 1;
+                    Err(why)
+                }
+            };
+            out.push(RowOutcome {
+                line: row.line,
+                email: row.email.clone().unwrap_or_default(),
+                result,
+            });
+        }
+        self.finish_bulk_invite(
+            ctx,
+            tenant,
+            &bulk,
+            BulkInviteOutcome {
+                invited,
+                failed,
+                stopped: None,
+            },
+        )
+        .await?;
+        Ok(out)
+    }
+}
+
+/// The results as CSV (`email,status,userId,inviteRedeemUrl,error`, as the CLI writes them).
+#[must_use]
+pub fn results_csv(rows: &[RowOutcome]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut write = |fields: [&str; 5]| {
+        // Writing to memory cannot fail.
+        let _ = w.write_record(fields);
+    };
+    write(RESULT_COLUMNS);
+    for r in rows {
+        match &r.result {
+            Ok((id, url)) => write([&r.email, "invited", &id.to_string(), url, ""]),
+            Err(why) => write([&r.email, "failed", "", "", why]),
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The columns of a results file.
+pub const RESULT_COLUMNS: [&str; 5] = ["email", "status", "userId", "inviteRedeemUrl", "error"];
 
 /// The bulk operation as an audit target.
 fn target(event: AuditEvent, bulk: &BulkInvite) -> AuditEvent {

@@ -5,6 +5,7 @@
 pub mod app_management;
 pub mod applications;
 pub mod bootstrap;
+pub mod bulk_csv;
 pub mod bulk_invite;
 pub mod caches;
 pub mod client_auth;

@@ -94,6 +94,14 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             get(web::portal::invite_form).post(web::portal::invite_post),
         )
         .route("/myapps/{tenant}/", get(web::portal::my_apps))
+        .route(
+            "/portal/{tenant}/bulk-invite",
+            get(web::portal_bulk::form)
+                .post(web::portal_bulk::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    web::portal_bulk::MAX_UPLOAD + 64 * 1024,
+                )),
+        )
         .route("/portal/{tenant}/users", get(web::portal_users::list))
         .route(
             "/portal/{tenant}/users/{id}",

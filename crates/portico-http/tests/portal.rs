@@ -470,7 +470,149 @@ async fn manages_users_from_their_pages(store: Arc<dyn Store>) {
     );
 }
 
+/// A multipart/form-data body with text fields and one file.
+fn multipart(fields: &[(&str, &str)], file: &str) -> (String, String) {
+    let boundary = "----porticotest7MA4YWxk";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"guests.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    b: &mut Browser,
+    url: &str,
+    fields: &[(&str, &str)],
+    file: &str,
+) -> (StatusCode, String) {
+    let (ct, body) = multipart(fields, file);
+    let req = axum::http::Request::post(url)
+        .header(header::CONTENT_TYPE, ct)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let (status, _, page) = b.send(req).await;
+    (status, page)
+}
+
+async fn bulk_invites_a_csv(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    grant(&f, DirectoryRole::UserAdministrator).await;
+    let mut b = Browser::new(&f, "203.0.113.34");
+    sign_in_to(&mut b, &f, &portal(&f)).await;
+    let url = format!("{}bulk-invite", portal(&f));
+    let (status, _, form) = b.get(&url).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    let csrf = hidden(&form, "csrf_token");
+    let admin = app_token(&f, &["User.Read.All"]).await;
+    let guests = async |f: &Fixture| {
+        graph(
+            f,
+            "GET",
+            "/v1.0/users?$filter=userType%20eq%20'Guest'",
+            Some(&admin),
+            None,
+        )
+        .await
+        .2["value"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+
+    // an unusable file: the reason next to the file field, nobody invited
+    let (status, page) = upload(
+        &mut b,
+        &url,
+        &[
+            ("csrf_token", &csrf),
+            ("redirect_url", "https://myapps.example/"),
+        ],
+        "name\nAnn\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(
+        page.contains("id=\"file-error\"") && page.contains("no email column"),
+        "{page}"
+    );
+    let (status, _) = upload(
+        &mut b,
+        &url,
+        &[("csrf_token", "forged")],
+        "email\na@b.example\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(guests(&f).await, 0);
+
+    // ten rows, one bad: nine invited, the bad one named with its reason
+    let mut csv = String::from("email,displayName\n");
+    for i in 1..=10 {
+        if i == 7 {
+            csv.push_str("not-an-address,Broken Row\n");
+        } else {
+            csv.push_str(&format!("guest{i}@partner.example,Guest {i}\n"));
+        }
+    }
+    let (status, page) = upload(
+        &mut b,
+        &url,
+        &[
+            ("csrf_token", &csrf),
+            ("redirect_url", "https://myapps.example/"),
+        ],
+        &csv,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Invited 9 of 10 rows; 1 failed."), "{page}");
+    assert!(page.contains("not-an-address"), "{page}");
+    assert_eq!(guests(&f).await, 9);
+    let start = page.find("data:text/csv;charset=utf-8;base64,").unwrap()
+        + "data:text/csv;charset=utf-8;base64,".len();
+    let b64 = &page[start..start + page[start..].find('"').unwrap()];
+    let results = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(results.lines().count(), 11, "{results}");
+    assert!(
+        results.starts_with("email,status,userId,inviteRedeemUrl,error"),
+        "{results}"
+    );
+    assert!(
+        results
+            .lines()
+            .filter(|l| l.contains(",invited,") && l.contains("/redeem?"))
+            .count()
+            == 9,
+        "{results}"
+    );
+    // audited as a bulk operation
+    let (_, _, v) = graph(
+        &f,
+        "GET",
+        "/v1.0/auditLogs/directoryAudits",
+        Some(&app_token(&f, &["AuditLog.Read.All"]).await),
+        None,
+    )
+    .await;
+    let text = v.to_string();
+    assert!(
+        text.contains("Bulk invite users - finished (bulk)")
+            && text.contains("invited 9, failed 1 of 10 rows"),
+        "{text}"
+    );
+}
+
 portico_store::backend_tests!(
+    bulk_invites_a_csv,
     signs_in_and_sees_the_overview,
     invites_from_the_form,
     my_apps_for_members,

@@ -7,6 +7,7 @@ pub mod federation;
 pub mod logout;
 pub mod pages;
 pub mod portal;
+pub mod portal_bulk;
 pub mod portal_users;
 pub mod redeem;
 pub mod signin;

@@ -185,7 +185,7 @@ pub async fn overview(
         Err(res) => return res,
     };
     if !who.is_administrator() {
-        return not_for_you(&tenant, &v);
+        return not_for_you(&tenant, &who, &v);
     }
     let o = match state.app.portal_overview(&who, &tenant).await {
         Ok(o) => o,
@@ -238,13 +238,29 @@ fn initiator(i: &portico_domain::audit::Initiator) -> String {
     }
 }
 
-pub(super) fn not_for_you(tenant: &Tenant, v: &Visit) -> Response {
-    error_page(
-        StatusCode::FORBIDDEN,
-        Some(tenant),
-        "The admin portal is for people with an administrator role in this organization. Your apps are in My Apps.",
-        Some(v),
-    )
+#[derive(Template)]
+#[template(path = "portal_denied.html")]
+struct DeniedPage<'a> {
+    tenant_name: &'a str,
+    tenant_id: String,
+    user_name: &'a str,
+    is_admin: bool,
+    may_invite: bool,
+    current: &'static str,
+}
+
+/// A page of the portal the person's roles do not open (403), pointing to My Apps.
+pub(super) fn not_for_you(tenant: &Tenant, who: &PortalUser, v: &Visit) -> Response {
+    let f = frame(tenant, who, "");
+    let page = DeniedPage {
+        tenant_name: f.tenant_name,
+        tenant_id: f.tenant_id,
+        user_name: f.user_name,
+        is_admin: f.is_admin,
+        may_invite: f.may_invite,
+        current: f.current,
+    };
+    with_cookie(html_page(StatusCode::FORBIDDEN, page.render()), v)
 }
 
 fn blank_invite<'a>(
@@ -289,7 +305,7 @@ pub async fn invite_form(
         Err(res) => return res,
     };
     if !who.may_invite() {
-        return not_for_you(&tenant, &v);
+        return not_for_you(&tenant, &who, &v);
     }
     let page = blank_invite(&state, &tenant, &who, &v);
     with_cookie(html_page(StatusCode::OK, page.render()), &v)

@@ -81,7 +81,7 @@ pub async fn list(
         Err(res) => return res,
     };
     if !who.is_administrator() {
-        return not_for_you(&tenant, &v);
+        return not_for_you(&tenant, &who, &v);
     }
     let params = match super::single_params(query.unwrap_or_default().as_bytes()) {
         Ok(p) => p,
@@ -271,7 +271,7 @@ pub async fn show(
         Err(res) => return res,
     };
     if !who.is_administrator() {
-        return not_for_you(&tenant, &v);
+        return not_for_you(&tenant, &who, &v);
     }
     let Ok(id) = id.parse::<UserId>() else {
         return no_such_user(&tenant, &v);
@@ -300,7 +300,7 @@ pub async fn act(
         Err(res) => return res,
     };
     if !who.is_administrator() {
-        return not_for_you(&tenant, &v);
+        return not_for_you(&tenant, &who, &v);
     }
     let Ok(id) = id.parse::<UserId>() else {
         return no_such_user(&tenant, &v);
