@@ -28,6 +28,7 @@ pub mod otp;
 pub mod passwords;
 pub mod policies;
 pub mod portal;
+pub mod portal_groups;
 pub mod portal_users;
 pub mod redeem;
 pub mod saml_federations;

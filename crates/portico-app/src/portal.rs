@@ -62,6 +62,12 @@ impl PortalUser {
         self.may(Action::InviteGuests)
     }
 
+    /// Whether they may create groups and manage any group's members.
+    #[must_use]
+    pub fn may_manage_groups(&self) -> bool {
+        self.may(Action::ManageGroups)
+    }
+
     /// Whether the admin portal has anything for them (they hold a directory role).
     #[must_use]
     pub fn is_administrator(&self) -> bool {

@@ -102,6 +102,14 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
                     web::portal_bulk::MAX_UPLOAD + 64 * 1024,
                 )),
         )
+        .route(
+            "/portal/{tenant}/groups",
+            get(web::portal_groups::list).post(web::portal_groups::create),
+        )
+        .route(
+            "/myapps/{tenant}/groups/{id}",
+            get(web::portal_groups::show).post(web::portal_groups::act),
+        )
         .route("/portal/{tenant}/users", get(web::portal_users::list))
         .route(
             "/portal/{tenant}/users/{id}",

@@ -611,7 +611,176 @@ async fn bulk_invites_a_csv(store: Arc<dyn Store>) {
     );
 }
 
+async fn groups_from_the_portal_and_my_apps(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    grant(&f, DirectoryRole::GlobalAdministrator).await;
+    let app = &f.state.app;
+    let ctx = Context::system("test");
+    let bob_upn = format!("bob@{}", f.tenant.initial_domain.as_str());
+    let bob = app
+        .create_user(
+            &ctx,
+            f.tenant.id,
+            portico_domain::user::NewUser {
+                display_name: "Bob Owner".into(),
+                user_principal_name: bob_upn.clone(),
+                mail: Some("bob@contoso.example".into()),
+                ..portico_domain::user::NewUser::default()
+            },
+            Some(PASSWORD),
+            false,
+        )
+        .await
+        .unwrap();
+    let mut b = Browser::new(&f, "203.0.113.35");
+    sign_in_to(&mut b, &f, &portal(&f)).await;
+    let groups = format!("{}groups", portal(&f));
+    let (status, _, page) = b.get(&groups).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("No groups yet"), "{page}");
+    let csrf = hidden(&page, "csrf_token");
+    let (status, _, page) = b
+        .post(&groups, &[("csrf_token", &csrf), ("name", "  ")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("id=\"name-error\""), "{page}");
+    let (status, headers, _) = b
+        .post(
+            &groups,
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Partners"),
+                ("description", "Partner project"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let group_url = location(&headers);
+    let (status, _, page) = b.get(&group_url).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Partners") && page.contains("No members yet"),
+        "{page}"
+    );
+
+    // add a member by address, a stranger (invited as a guest first), refuse repeats and junk
+    let add = |email: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("action", "add".to_owned()),
+            ("email", email.to_owned()),
+        ]
+    };
+    async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, page) = b.post(url, &pairs).await;
+        (status, page)
+    }
+    let (status, page) = post(&mut b, &group_url, add("bob@contoso.example")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Bob Owner was added to Partners"), "{page}");
+    let (status, page) = post(&mut b, &group_url, add("zed@partner.example")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("zed@partner.example was invited as a guest"),
+        "{page}"
+    );
+    assert!(page.contains(">Guest<"), "{page}");
+    let (status, page) = post(&mut b, &group_url, add("BOB@contoso.example")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("already a member"), "{page}");
+    let (status, page) = post(&mut b, &group_url, add("not an address")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("id=\"email-error\""), "{page}");
+    let (status, page) = post(
+        &mut b,
+        &group_url,
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("action", "remove".into()),
+            ("member", bob.id.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Bob Owner was removed from Partners"),
+        "{page}"
+    );
+    let (status, _) = post(
+        &mut b,
+        &group_url,
+        vec![
+            ("csrf_token", "forged".into()),
+            ("action", "add".into()),
+            ("email", "x@y.example".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Bob, a plain member who owns a group: "Groups I own", adds colleagues, cannot invite
+    let owned = app
+        .create_group(
+            &ctx,
+            f.tenant.id,
+            portico_domain::group::NewGroup {
+                display_name: "Bob's team".into(),
+                ..portico_domain::group::NewGroup::default()
+            },
+            &[bob.id],
+        )
+        .await
+        .unwrap();
+    let mut bb = Browser::new(&f, "203.0.113.36");
+    let (_, _, page) = bb.get(&format!("/myapps/{}/", f.tenant.id)).await;
+    let (_, _, page) = bb.submit(&page, &[("username", &bob_upn)]).await;
+    let (status, headers, _) = bb.submit(&page, &[("password", PASSWORD)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = bb
+        .get(&location(&headers).replace("http://127.0.0.1", ""))
+        .await;
+    assert!(
+        page.contains("Groups I own") && page.contains("s team</a>"),
+        "{page}"
+    );
+    let bob_group = format!("/myapps/{}/groups/{}", f.tenant.id, owned.id);
+    let (status, _, page) = bb.get(&bob_group).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let bcsrf = hidden(&page, "csrf_token");
+    let (status, page) = post(
+        &mut bb,
+        &bob_group,
+        vec![
+            ("csrf_token", bcsrf.clone()),
+            ("action", "add".into()),
+            ("email", "alice@contoso.example".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Alice Example was added"), "{page}");
+    let (status, page) = post(
+        &mut bb,
+        &bob_group,
+        vec![
+            ("csrf_token", bcsrf),
+            ("action", "add".into()),
+            ("email", "stranger@partner.example".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("may not invite guests"), "{page}");
+    // but not someone else's group, nor the portal's list
+    let (status, _, _) = bb.get(&group_url).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = bb.get(&groups).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
 portico_store::backend_tests!(
+    groups_from_the_portal_and_my_apps,
     bulk_invites_a_csv,
     signs_in_and_sees_the_overview,
     invites_from_the_form,

@@ -8,6 +8,7 @@ pub mod logout;
 pub mod pages;
 pub mod portal;
 pub mod portal_bulk;
+pub mod portal_groups;
 pub mod portal_users;
 pub mod redeem;
 pub mod signin;

@@ -92,6 +92,7 @@ struct MyAppsPage<'a> {
     may_invite: bool,
     current: &'static str,
     tiles: Vec<AppTile>,
+    groups: Vec<(String, String)>,
     upn: &'a str,
     mail: Option<&'a str>,
     is_guest: bool,
@@ -407,6 +408,13 @@ pub async fn my_apps(
         Ok(t) => t,
         Err(e) => return super::redeem::render(&state, Some(&tenant), &v, Err(e)),
     };
+    let groups = match state.app.owned_groups(&tenant, &who).await {
+        Ok(g) => g
+            .into_iter()
+            .map(|g| (g.id.to_string(), g.display_name))
+            .collect(),
+        Err(e) => return super::redeem::render(&state, Some(&tenant), &v, Err(e)),
+    };
     let f = frame(&tenant, &who, "myapps");
     let page = MyAppsPage {
         tenant_name: f.tenant_name,
@@ -416,6 +424,7 @@ pub async fn my_apps(
         may_invite: f.may_invite,
         current: f.current,
         tiles,
+        groups,
         upn: &who.user.user_principal_name,
         mail: who.user.mail.as_deref(),
         is_guest: who.user.user_type == UserType::Guest,
