@@ -29,6 +29,7 @@ pub mod passwords;
 pub mod policies;
 pub mod portal;
 pub mod portal_groups;
+pub mod portal_logs;
 pub mod portal_users;
 pub mod redeem;
 pub mod saml_federations;

@@ -110,6 +110,16 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/myapps/{tenant}/groups/{id}",
             get(web::portal_groups::show).post(web::portal_groups::act),
         )
+        .route("/portal/{tenant}/audit", get(web::portal_logs::audit))
+        .route(
+            "/portal/{tenant}/audit/{id}",
+            get(web::portal_logs::audit_event),
+        )
+        .route("/portal/{tenant}/sign-ins", get(web::portal_logs::sign_ins))
+        .route(
+            "/portal/{tenant}/external-identities",
+            get(web::portal_logs::external).post(web::portal_logs::external_post),
+        )
         .route("/portal/{tenant}/users", get(web::portal_users::list))
         .route(
             "/portal/{tenant}/users/{id}",

@@ -779,7 +779,119 @@ async fn groups_from_the_portal_and_my_apps(store: Arc<dyn Store>) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+async fn logs_and_external_identities(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let mut b = Browser::new(&f, "203.0.113.37");
+    // a Guest Inviter may not read the logs nor switch passcodes
+    grant(&f, DirectoryRole::GuestInviter).await;
+    sign_in_to(&mut b, &f, &portal(&f)).await;
+    let (status, _, page) = b.get(&format!("{}audit", portal(&f))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    let (status, _, _) = b.get(&format!("{}sign-ins", portal(&f))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, page) = b.get(&format!("{}external-identities", portal(&f))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        !page.contains("Turn passcodes off")
+            && page.contains("needs the External Identity Provider Administrator role"),
+        "{page}"
+    );
+
+    grant(&f, DirectoryRole::GlobalAdministrator).await;
+    let admin = app_token(&f, &["User.Invite.All"]).await;
+    let (status, _, _) = graph(
+        &f,
+        "POST",
+        "/v1.0/invitations",
+        Some(&admin),
+        Some(&serde_json::json!({"invitedUserEmailAddress": "obrien@partner.example", "inviteRedirectUrl": "https://myapps.example/"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let audit = format!("{}audit", portal(&f));
+    let (status, _, page) = b.get(&audit).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Invite external user") && page.contains("Add user"),
+        "{page}"
+    );
+    let (_, _, page) = b
+        .get(&format!("{audit}?category=UserManagement&activity=Invite"))
+        .await;
+    assert!(
+        page.contains("Invite external user") && !page.contains("Add user<"),
+        "{page}"
+    );
+    let (status, _, page) = b.get(&format!("{audit}?activity=O%27Brien&by=x%27y")).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "quotes are data, not syntax: {page}"
+    );
+    assert!(page.contains("No events match"), "{page}");
+    let (status, _, page) = b.get(&format!("{audit}?category=Bogus")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("choose a category"), "{page}");
+    // the detail view
+    let (_, _, page) = b.get(&format!("{audit}?activity=Invite%20external")).await;
+    let link =
+        attr_after(&page, &format!("<a href=\"/portal/{}/audit/", f.tenant.id)).expect("a row");
+    let (status, _, page) = b
+        .get(&format!("/portal/{}/audit/{link}", f.tenant.id))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Correlation id") && page.contains("obrien"),
+        "{page}"
+    );
+    let (status, _, _) = b
+        .get(&format!("/portal/{}/audit/not-an-id", f.tenant.id))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = b
+        .get(&format!(
+            "/portal/{}/audit/{}",
+            f.tenant.id,
+            uuid::Uuid::new_v4()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // the sign-in log has this very sign-in
+    let (status, _, page) = b.get(&format!("{}sign-ins", portal(&f))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(&f.upn) && page.contains("Success"), "{page}");
+
+    // passcodes for guests: off, then on again; a forged form changes nothing
+    let ext = format!("{}external-identities", portal(&f));
+    let (_, _, page) = b.get(&ext).await;
+    assert!(
+        page.contains("<strong>on</strong>") && page.contains("None configured"),
+        "{page}"
+    );
+    let csrf = hidden(&page, "csrf_token");
+    let (status, _, _) = b
+        .post(&ext, &[("csrf_token", "forged"), ("otp", "off")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, page) = b.post(&ext, &[("csrf_token", &csrf), ("otp", "off")]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("<strong>off</strong>") && page.contains("are off"),
+        "{page}"
+    );
+    assert!(!f.state.app.email_otp_for_guests(f.tenant.id).await.unwrap());
+    let (_, _, page) = b.post(&ext, &[("csrf_token", &csrf), ("otp", "on")]).await;
+    assert!(page.contains("<strong>on</strong>"), "{page}");
+    assert!(f.state.app.email_otp_for_guests(f.tenant.id).await.unwrap());
+    let (status, _, _) = b
+        .post(&ext, &[("csrf_token", &csrf), ("otp", "maybe")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
 portico_store::backend_tests!(
+    logs_and_external_identities,
     groups_from_the_portal_and_my_apps,
     bulk_invites_a_csv,
     signs_in_and_sees_the_overview,

@@ -9,6 +9,7 @@ pub mod pages;
 pub mod portal;
 pub mod portal_bulk;
 pub mod portal_groups;
+pub mod portal_logs;
 pub mod portal_users;
 pub mod redeem;
 pub mod signin;
