@@ -28,6 +28,7 @@ pub mod otp;
 pub mod passwords;
 pub mod policies;
 pub mod portal;
+pub mod portal_apps;
 pub mod portal_groups;
 pub mod portal_logs;
 pub mod portal_users;

@@ -110,6 +110,14 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/myapps/{tenant}/groups/{id}",
             get(web::portal_groups::show).post(web::portal_groups::act),
         )
+        .route(
+            "/portal/{tenant}/apps",
+            get(web::portal_apps::list).post(web::portal_apps::register),
+        )
+        .route(
+            "/portal/{tenant}/apps/{id}",
+            get(web::portal_apps::show).post(web::portal_apps::act),
+        )
         .route("/portal/{tenant}/audit", get(web::portal_logs::audit))
         .route(
             "/portal/{tenant}/audit/{id}",

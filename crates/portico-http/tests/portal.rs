@@ -890,7 +890,151 @@ async fn logs_and_external_identities(store: Arc<dyn Store>) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
+async fn applications_from_the_portal(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    grant(&f, DirectoryRole::GuestInviter).await;
+    let mut b = Browser::new(&f, "203.0.113.38");
+    sign_in_to(&mut b, &f, &portal(&f)).await;
+    let apps = format!("{}apps", portal(&f));
+    let (status, _, page) = b.get(&apps).await;
+    assert_eq!(status, StatusCode::OK, "a Guest Inviter may look: {page}");
+    let csrf = hidden(&page, "csrf_token");
+    let (status, _, page) = b
+        .post(
+            &apps,
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Sneaky"),
+                ("redirect_uri", ""),
+            ],
+        )
+        .await;
+    assert!(
+        status == StatusCode::FORBIDDEN,
+        "but not register: {status} {page}"
+    );
+
+    grant(&f, DirectoryRole::GlobalAdministrator).await;
+    let (_, _, page) = b.get(&apps).await;
+    assert!(
+        page.contains(">Web</a>") && page.contains(&f.web_id),
+        "{page}"
+    );
+    let (status, _, page) = b
+        .post(
+            &apps,
+            &[("csrf_token", &csrf), ("name", " "), ("redirect_uri", "")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("id=\"name-error\""), "{page}");
+    let (status, _, page) = b
+        .post(
+            &apps,
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Partner portal"),
+                ("redirect_uri", "ftp://partner.example/cb"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("id=\"redirect-error\"") && page.contains("value=\"Partner portal\""),
+        "{page}"
+    );
+    let (status, headers, _) = b
+        .post(
+            &apps,
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Partner portal"),
+                ("redirect_uri", "https://partner.example/cb"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let app_url = location(&headers);
+    let (status, _, page) = b.get(&app_url).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("https://partner.example/cb") && page.contains("Application (client) id"),
+        "{page}"
+    );
+
+    // a secret, shown once
+    let form = |action: &'static str, k: &'static str, val: &str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("action", action.to_owned()),
+            (k, val.to_owned()),
+        ]
+    };
+    async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, page) = b.post(url, &pairs).await;
+        (status, page)
+    }
+    let (status, page) = post(&mut b, &app_url, form("secret", "description", "CI")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let shown = attr_after(&page, "id=\"new-secret\">").is_some();
+    assert!(shown && page.contains("cannot be shown again"), "{page}");
+    let start = page.find("id=\"new-secret\">").unwrap() + "id=\"new-secret\">".len();
+    let secret = page[start..start + page[start..].find('<').unwrap()].to_owned();
+    assert!(secret.len() >= 32, "{secret}");
+    let (_, _, page) = b.get(&app_url).await;
+    assert!(
+        !page.contains(&secret) && page.contains(">CI<"),
+        "never shown again: {page}"
+    );
+
+    // assignments
+    let (status, page) = post(
+        &mut b,
+        &app_url,
+        form("assign", "email", "alice@contoso.example"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Alice Example is assigned to Partner portal"),
+        "{page}"
+    );
+    let (status, page) = post(
+        &mut b,
+        &app_url,
+        form("assign", "email", "nobody@partner.example"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("invite them first"), "{page}");
+    let assignment = attr_after(&page, "name=\"assignment\" value=\"").expect("an assignment row");
+    let (status, page) = post(
+        &mut b,
+        &app_url,
+        form("unassign", "assignment", &assignment),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("no longer assigned") && page.contains("Nobody is assigned"),
+        "{page}"
+    );
+    let (status, _) = post(
+        &mut b,
+        &app_url,
+        vec![("csrf_token", "forged".into()), ("action", "secret".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = b.get(&format!("{apps}/not-an-id")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = b.get(&format!("{apps}/{}", uuid::Uuid::new_v4())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 portico_store::backend_tests!(
+    applications_from_the_portal,
     logs_and_external_identities,
     groups_from_the_portal_and_my_apps,
     bulk_invites_a_csv,

@@ -7,6 +7,7 @@ pub mod federation;
 pub mod logout;
 pub mod pages;
 pub mod portal;
+pub mod portal_apps;
 pub mod portal_bulk;
 pub mod portal_groups;
 pub mod portal_logs;

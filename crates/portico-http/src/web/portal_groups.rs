@@ -57,7 +57,7 @@ struct GroupPage<'a> {
     error: Option<String>,
 }
 
-fn forbidden_form(tenant: &Tenant, v: &Visit) -> Response {
+pub(super) fn forbidden_form(tenant: &Tenant, v: &Visit) -> Response {
     error_page(
         StatusCode::BAD_REQUEST,
         Some(tenant),
