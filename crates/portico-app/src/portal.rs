@@ -213,6 +213,18 @@ impl App {
         })
     }
 
+    /// Changes the organization's name and branding (as Graph's organization branding does).
+    pub async fn portal_update_branding(
+        &self,
+        who: &PortalUser,
+        tenant: &Tenant,
+        display_name: &str,
+        branding: portico_domain::tenant::Branding,
+    ) -> Result<Tenant, AppError> {
+        self.update_tenant_branding(&who.ctx, tenant.id, Some(display_name), branding, None)
+            .await
+    }
+
     /// The apps `user` is assigned (directly or through a group), as tiles.
     pub async fn my_apps(&self, tenant: &Tenant, user: &User) -> Result<Vec<AppTile>, AppError> {
         let mut principals = vec![user.id.0];

@@ -123,6 +123,30 @@ impl App {
         Ok(UserDetail { user, groups, apps })
     }
 
+    /// The deleted users (restorable for 30 days), newest deletion first.
+    pub async fn portal_deleted_users(
+        &self,
+        who: &PortalUser,
+        tenant: &Tenant,
+    ) -> Result<Vec<User>, AppError> {
+        admins_only(who)?;
+        let mut users = self.store.list_deleted_users(tenant.id).await?;
+        users.sort_by_key(|u| std::cmp::Reverse(u.deleted_date_time));
+        Ok(users)
+    }
+
+    /// Restores a deleted user; returns what to say.
+    pub async fn portal_restore_user(
+        &self,
+        who: &PortalUser,
+        tenant: &Tenant,
+        id: UserId,
+    ) -> Result<String, AppError> {
+        admins_only(who)?;
+        let u = self.restore_user(&who.ctx, tenant.id, id).await?;
+        Ok(format!("{} was restored.", u.display_name))
+    }
+
     /// Does `action` to a user; returns what to tell the administrator.
     pub async fn portal_user_action(
         &self,

@@ -128,6 +128,14 @@ pub fn router(state: AppState, settings: HttpSettings) -> Router {
             "/portal/{tenant}/external-identities",
             get(web::portal_logs::external).post(web::portal_logs::external_post),
         )
+        .route(
+            "/portal/{tenant}/branding",
+            get(web::portal_settings::branding).post(web::portal_settings::branding_post),
+        )
+        .route(
+            "/portal/{tenant}/users/deleted",
+            get(web::portal_settings::deleted).post(web::portal_settings::restore),
+        )
         .route("/portal/{tenant}/users", get(web::portal_users::list))
         .route(
             "/portal/{tenant}/users/{id}",

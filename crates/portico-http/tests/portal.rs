@@ -1033,7 +1033,131 @@ async fn applications_from_the_portal(store: Arc<dyn Store>) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+async fn branding_and_restoring_users(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    grant(&f, DirectoryRole::GlobalAdministrator).await;
+    let mut b = Browser::new(&f, "203.0.113.39");
+    sign_in_to(&mut b, &f, &portal(&f)).await;
+    let url = format!("{}branding", portal(&f));
+    let (status, _, page) = b.get(&url).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("value=\"Contoso\""), "{page}");
+    let csrf = hidden(&page, "csrf_token");
+    let form = |accent: &'static str, logo: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("display_name", "Contoso Ltd".to_owned()),
+            ("sign_in_name", "Contoso".to_owned()),
+            ("logo_url", logo.to_owned()),
+            ("accent_color", accent.to_owned()),
+            ("privacy_url", "https://contoso.example/privacy".to_owned()),
+        ]
+    };
+    async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, page) = b.post(url, &pairs).await;
+        (status, page)
+    }
+    let (status, page) = post(&mut b, &url, form("blue", "")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("id=\"accent_color-error\"") && page.contains("value=\"blue\""),
+        "{page}"
+    );
+    let (status, page) = post(&mut b, &url, form("#112233", "http://cdn.example/logo.png")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("id=\"logo_url-error\""), "{page}");
+    assert_eq!(
+        f.state
+            .app
+            .store
+            .get_tenant(f.tenant.id)
+            .await
+            .unwrap()
+            .display_name,
+        "Contoso",
+        "nothing saved"
+    );
+    let (status, page) = post(
+        &mut b,
+        &url,
+        form("#112233", "https://cdn.example/logo.png"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Saved.") && page.contains("Contoso Ltd"),
+        "{page}"
+    );
+    let t = f.state.app.store.get_tenant(f.tenant.id).await.unwrap();
+    assert_eq!(t.display_name, "Contoso Ltd");
+    assert_eq!(t.branding.accent_color.as_deref(), Some("#112233"));
+    let (status, _) = post(
+        &mut b,
+        &url,
+        vec![
+            ("csrf_token", "forged".into()),
+            ("display_name", "X".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // deleted users come back
+    let app = &f.state.app;
+    let ctx = Context::system("test");
+    let carl = app
+        .create_user(
+            &ctx,
+            f.tenant.id,
+            portico_domain::user::NewUser {
+                display_name: "Carl Deleted".into(),
+                user_principal_name: format!("carl@{}", f.tenant.initial_domain.as_str()),
+                ..portico_domain::user::NewUser::default()
+            },
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+    app.delete_user(&ctx, f.tenant.id, carl.id).await.unwrap();
+    let deleted = format!("{}users/deleted", portal(&f));
+    let (status, _, page) = b.get(&deleted).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Carl Deleted"), "{page}");
+    let (status, page) = post(
+        &mut b,
+        &deleted,
+        vec![("csrf_token", csrf.clone()), ("user", carl.id.to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Carl Deleted was restored") && page.contains("No deleted users"),
+        "{page}"
+    );
+    assert!(app.store.get_user(f.tenant.id, carl.id).await.is_ok());
+    let (status, page) = post(
+        &mut b,
+        &deleted,
+        vec![("csrf_token", csrf.clone()), ("user", carl.id.to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
+    let (status, _) = post(
+        &mut b,
+        &deleted,
+        vec![
+            ("csrf_token", "forged".into()),
+            ("user", carl.id.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
 portico_store::backend_tests!(
+    branding_and_restoring_users,
     applications_from_the_portal,
     logs_and_external_identities,
     groups_from_the_portal_and_my_apps,

@@ -11,6 +11,7 @@ pub mod portal_apps;
 pub mod portal_bulk;
 pub mod portal_groups;
 pub mod portal_logs;
+pub mod portal_settings;
 pub mod portal_users;
 pub mod redeem;
 pub mod signin;
