@@ -453,7 +453,7 @@ step('keyboard: Tab walks the invitation form in order, with a visible focus', a
   await page.goto(`${portalUrl()}invite`);
   // From the top of the page: the header's links come first, then the form.
   const before = [];
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 30; i++) {
     await page.keyboard.press('Tab');
     const f = await focused(page);
     if (f.key === 'email') break;
