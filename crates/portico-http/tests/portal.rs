@@ -84,6 +84,13 @@ async fn sign_in_to(b: &mut Browser, f: &Fixture, path: &str) -> String {
     location(&headers)
 }
 
+/// Posts a form of owned values; returns the status and the page.
+async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, page) = b.post(url, &pairs).await;
+    (status, page)
+}
+
 fn portal(f: &Fixture) -> String {
     format!("/portal/{}/", f.tenant.id)
 }
@@ -384,11 +391,6 @@ async fn manages_users_from_their_pages(store: Arc<dyn Store>) {
         }
         form
     };
-    async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (status, _, page) = b.post(url, &pairs).await;
-        (status, page)
-    }
     let (status, page) = post(&mut b, &page_url, act("block", None)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(
@@ -671,11 +673,6 @@ async fn groups_from_the_portal_and_my_apps(store: Arc<dyn Store>) {
             ("email", email.to_owned()),
         ]
     };
-    async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (status, _, page) = b.post(url, &pairs).await;
-        (status, page)
-    }
     let (status, page) = post(&mut b, &group_url, add("bob@contoso.example")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("Bob Owner was added to Partners"), "{page}");
@@ -970,11 +967,6 @@ async fn applications_from_the_portal(store: Arc<dyn Store>) {
             (k, val.to_owned()),
         ]
     };
-    async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (status, _, page) = b.post(url, &pairs).await;
-        (status, page)
-    }
     let (status, page) = post(&mut b, &app_url, form("secret", "description", "CI")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let shown = attr_after(&page, "id=\"new-secret\">").is_some();
@@ -1053,11 +1045,6 @@ async fn branding_and_restoring_users(store: Arc<dyn Store>) {
             ("privacy_url", "https://contoso.example/privacy".to_owned()),
         ]
     };
-    async fn post(b: &mut Browser, url: &str, form: Vec<(&str, String)>) -> (StatusCode, String) {
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (status, _, page) = b.post(url, &pairs).await;
-        (status, page)
-    }
     let (status, page) = post(&mut b, &url, form("blue", "")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(

@@ -45,12 +45,7 @@ pub(super) fn frame<'a>(
 #[derive(Template)]
 #[template(path = "portal_overview.html")]
 struct OverviewPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     members: u64,
     guests: u64,
     pending: u64,
@@ -61,12 +56,7 @@ struct OverviewPage<'a> {
 #[derive(Template)]
 #[template(path = "portal_invite.html")]
 struct InvitePage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     csrf: String,
     email: String,
     display_name: String,
@@ -85,12 +75,7 @@ struct InvitePage<'a> {
 #[derive(Template)]
 #[template(path = "myapps.html")]
 struct MyAppsPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     tiles: Vec<AppTile>,
     groups: Vec<(String, String)>,
     upn: &'a str,
@@ -145,6 +130,34 @@ pub(super) async fn enter(
     }
 }
 
+/// The fields of a form posted to a portal page, once its CSRF token is this browser's; else
+/// the page to answer (a malformed body, or a form from elsewhere or from an expired page).
+pub(super) fn posted(
+    state: &AppState,
+    tenant: &Tenant,
+    v: &Visit,
+    body: &[u8],
+) -> Result<std::collections::HashMap<String, String>, Box<Response>> {
+    let params = super::single_params(body).map_err(|m| {
+        Box::new(error_page(
+            StatusCode::BAD_REQUEST,
+            Some(tenant),
+            &m,
+            Some(v),
+        ))
+    })?;
+    let token = params.get("csrf_token").map_or("", String::as_str);
+    if !state.app.csrf_valid(&v.browser.csrf_cookie, token) {
+        return Err(Box::new(error_page(
+            StatusCode::BAD_REQUEST,
+            Some(tenant),
+            "This form has expired or was not sent from this browser. Open the page again and retry.",
+            Some(v),
+        )));
+    }
+    Ok(params)
+}
+
 /// Adds the visit's new CSRF cookie, if any, to a page.
 pub(super) fn with_cookie(mut res: Response, v: &Visit) -> Response {
     if let Some(c) = &v.new_csrf {
@@ -194,12 +207,7 @@ pub async fn overview(
     };
     let f = frame(&tenant, &who, "overview");
     let page = OverviewPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         members: o.members,
         guests: o.guests,
         pending: o.pending,
@@ -242,25 +250,13 @@ fn initiator(i: &portico_domain::audit::Initiator) -> String {
 #[derive(Template)]
 #[template(path = "portal_denied.html")]
 struct DeniedPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
 }
 
 /// A page of the portal the person's roles do not open (403), pointing to My Apps.
 pub(super) fn not_for_you(tenant: &Tenant, who: &PortalUser, v: &Visit) -> Response {
     let f = frame(tenant, who, "");
-    let page = DeniedPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
-    };
+    let page = DeniedPage { frame: f };
     with_cookie(html_page(StatusCode::FORBIDDEN, page.render()), v)
 }
 
@@ -272,12 +268,7 @@ fn blank_invite<'a>(
 ) -> InvitePage<'a> {
     let f = frame(tenant, who, "invite");
     InvitePage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         csrf: state.app.csrf_token(&v.browser.csrf_cookie),
         email: String::new(),
         display_name: String::new(),
@@ -325,22 +316,11 @@ pub async fn invite_post(
         Ok(x) => x,
         Err(res) => return res,
     };
-    let params = match super::single_params(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            Some(&tenant),
-            "This form has expired or was not sent from this browser. Open the page again and retry.",
-            Some(&v),
-        );
-    }
     let mut page = blank_invite(&state, &tenant, &who, &v);
     page.email = field("email").trim().to_owned();
     page.display_name = field("display_name").trim().to_owned();
@@ -417,12 +397,7 @@ pub async fn my_apps(
     };
     let f = frame(&tenant, &who, "myapps");
     let page = MyAppsPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         tiles,
         groups,
         upn: &who.user.user_principal_name,

@@ -3,7 +3,7 @@
 //! client secrets with a new one shown once, assignments). Thin handlers over
 //! `portico_app::portal_apps`.
 
-use super::portal::{enter, frame, not_for_you, with_cookie};
+use super::portal::{Frame, enter, frame, not_for_you, posted, with_cookie};
 use super::{ClientAddr, Visit, error_page};
 use crate::AppState;
 use crate::web::pages::html_page;
@@ -20,12 +20,7 @@ use portico_domain::tenant::Tenant;
 #[derive(Template)]
 #[template(path = "portal_apps.html")]
 struct AppsPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     rows: Vec<(String, String, String)>,
     next: Option<String>,
     csrf: String,
@@ -39,12 +34,7 @@ struct AppsPage<'a> {
 #[derive(Template)]
 #[template(path = "portal_app.html")]
 struct AppPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     id: String,
     name: String,
     app_id: String,
@@ -84,12 +74,7 @@ async fn apps_page<'a>(
     let found = state.app.portal_apps(who, tenant, after).await?;
     let f = frame(tenant, who, "apps");
     Ok(AppsPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id.clone(),
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         rows: found
             .items
             .iter()
@@ -103,7 +88,7 @@ async fn apps_page<'a>(
             .collect(),
         next: found
             .next
-            .map(|n| format!("/portal/{}/apps?after={n}", f.tenant_id)),
+            .map(|n| format!("/portal/{}/apps?after={n}", tenant.id)),
         csrf: state.app.csrf_token(&v.browser.csrf_cookie),
         name: String::new(),
         redirect_uri: String::new(),
@@ -144,10 +129,6 @@ pub async fn list(
     }
 }
 
-fn form_fields(body: &[u8]) -> Result<std::collections::HashMap<String, String>, String> {
-    super::single_params(body)
-}
-
 /// `POST /portal/{tenant}/apps`: registers a web application, then shows it.
 pub async fn register(
     State(state): State<AppState>,
@@ -160,17 +141,11 @@ pub async fn register(
         Ok(x) => x,
         Err(res) => return res,
     };
-    let params = match form_fields(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return super::portal_groups::forbidden_form(&tenant, &v);
-    }
     match state
         .app
         .portal_register_app(&who, &tenant, &field("name"), &field("redirect_uri"))
@@ -214,12 +189,7 @@ fn app_page<'a>(
     let f = frame(tenant, who, "apps");
     let a = &view.app;
     AppPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         id: a.id.to_string(),
         name: a.display_name.clone(),
         app_id: a.app_id.to_string(),
@@ -298,17 +268,11 @@ pub async fn act(
     let Ok(id) = id.parse::<ApplicationId>() else {
         return failed(&state, &tenant, &who, &v, AppError::NotFound("application"));
     };
-    let params = match form_fields(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return super::portal_groups::forbidden_form(&tenant, &v);
-    }
     let mut secret = None;
     let outcome = match field("action").as_str() {
         "secret" => state

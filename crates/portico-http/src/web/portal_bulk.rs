@@ -5,7 +5,7 @@
 //! (`App::run_bulk_invite`, audited as Entra's "Bulk invite users"), and the page lists each
 //! row's result with a CSV download of the results (which hold the invitation links).
 
-use super::portal::{enter, frame, not_for_you, with_cookie};
+use super::portal::{Frame, enter, frame, not_for_you, with_cookie};
 use super::{ClientAddr, error_page};
 use crate::AppState;
 use crate::web::pages::html_page;
@@ -25,12 +25,7 @@ pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
 #[derive(Template)]
 #[template(path = "portal_bulk.html")]
 struct BulkPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     csrf: String,
     redirect_url: String,
     send_email: bool,
@@ -51,12 +46,7 @@ fn blank<'a>(
 ) -> BulkPage<'a> {
     let f = frame(tenant, who, "bulk");
     BulkPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         csrf: state.app.csrf_token(csrf_cookie),
         redirect_url: state.app.area_url(tenant, Area::MyApps),
         send_email: true,

@@ -3,7 +3,7 @@
 //! administrators: members, add by email — inviting guests —, remove). Thin handlers over
 //! `portico_app::portal_groups`.
 
-use super::portal::{enter, frame, not_for_you, with_cookie};
+use super::portal::{Frame, enter, frame, not_for_you, posted, with_cookie};
 use super::{ClientAddr, Visit, error_page};
 use crate::AppState;
 use crate::web::pages::html_page;
@@ -20,12 +20,7 @@ use portico_domain::tenant::Tenant;
 #[derive(Template)]
 #[template(path = "portal_groups.html")]
 struct GroupsPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     rows: Vec<(String, String, String)>,
     next: Option<String>,
     error: Option<String>,
@@ -39,12 +34,7 @@ struct GroupsPage<'a> {
 #[derive(Template)]
 #[template(path = "group.html")]
 struct GroupPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     group_id: String,
     group_name: String,
     description: String,
@@ -57,15 +47,6 @@ struct GroupPage<'a> {
     error: Option<String>,
 }
 
-pub(super) fn forbidden_form(tenant: &Tenant, v: &Visit) -> Response {
-    error_page(
-        StatusCode::BAD_REQUEST,
-        Some(tenant),
-        "This form has expired or was not sent from this browser. Open the page again and retry.",
-        Some(v),
-    )
-}
-
 async fn groups_page<'a>(
     state: &AppState,
     tenant: &'a Tenant,
@@ -76,12 +57,7 @@ async fn groups_page<'a>(
     let found = state.app.portal_groups(who, tenant, after).await?;
     let f = frame(tenant, who, "groups");
     Ok(GroupsPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id.clone(),
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         rows: found
             .items
             .iter()
@@ -95,7 +71,7 @@ async fn groups_page<'a>(
             .collect(),
         next: found
             .next
-            .map(|n| format!("/portal/{}/groups?after={n}", f.tenant_id)),
+            .map(|n| format!("/portal/{}/groups?after={n}", tenant.id)),
         error: None,
         may_create: who.may_manage_groups(),
         csrf: state.app.csrf_token(&v.browser.csrf_cookie),
@@ -154,17 +130,11 @@ pub async fn create(
     if !who.may_manage_groups() {
         return not_for_you(&tenant, &who, &v);
     }
-    let params = match super::single_params(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return forbidden_form(&tenant, &v);
-    }
     match state
         .app
         .portal_create_group(&who, &tenant, &field("name"), &field("description"))
@@ -209,12 +179,7 @@ fn group_page<'a>(
         },
     );
     GroupPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         group_id: view.group.id.to_string(),
         group_name: view.group.display_name,
         description: view.group.description.unwrap_or_default(),
@@ -277,17 +242,11 @@ pub async fn act(
     let Ok(id) = id.parse::<uuid::Uuid>().map(GroupId) else {
         return no_such_group(&tenant, &v);
     };
-    let params = match super::single_params(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return forbidden_form(&tenant, &v);
-    }
     let outcome = match field("action").as_str() {
         "add" => {
             state

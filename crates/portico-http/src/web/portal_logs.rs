@@ -3,7 +3,7 @@
 //! (`/portal/{tenant}/external-identities`: guests' email passcodes on or off, the identity
 //! providers). Thin handlers over `portico_app::portal_logs`.
 
-use super::portal::{enter, frame, not_for_you, with_cookie};
+use super::portal::{Frame, enter, frame, not_for_you, posted, with_cookie};
 use super::{ClientAddr, Visit, error_page};
 use crate::AppState;
 use crate::web::pages::html_page;
@@ -54,12 +54,7 @@ struct AuditRow {
 #[derive(Template)]
 #[template(path = "portal_audit.html")]
 struct AuditPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     categories: Vec<&'static str>,
     category: String,
     activity: String,
@@ -71,12 +66,7 @@ struct AuditPage<'a> {
 #[derive(Template)]
 #[template(path = "portal_audit_event.html")]
 struct AuditEventPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     activity: String,
     props: Vec<(&'static str, String)>,
     /// (target name, its changed properties)
@@ -86,12 +76,7 @@ struct AuditEventPage<'a> {
 #[derive(Template)]
 #[template(path = "portal_sign_ins.html")]
 struct SignInsPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     /// (when, user, app, ip, result, failed)
     rows: Vec<(String, String, String, String, String, bool)>,
 }
@@ -99,12 +84,7 @@ struct SignInsPage<'a> {
 #[derive(Template)]
 #[template(path = "portal_external.html")]
 struct ExternalPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     guest_otp: bool,
     may_switch_otp: bool,
     providers: Option<Vec<ProviderRow>>,
@@ -156,12 +136,7 @@ pub async fn audit(
     };
     let f = frame(&tenant, &who, "audit");
     let mut page = AuditPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         categories: CATEGORIES.iter().map(|c| c.as_str()).collect(),
         category: filter.category.clone(),
         activity: filter.activity.clone(),
@@ -217,12 +192,7 @@ fn event_page<'a>(tenant: &'a Tenant, who: &'a PortalUser, e: &AuditEvent) -> Au
         props.insert(4, ("Reason", r.clone()));
     }
     AuditEventPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         activity: e.activity_display_name.clone(),
         props,
         targets: e
@@ -292,12 +262,7 @@ pub async fn sign_ins(
         Ok(events) => {
             let f = frame(&tenant, &who, "sign-ins");
             let page = SignInsPage {
-                tenant_name: f.tenant_name,
-                tenant_id: f.tenant_id,
-                user_name: f.user_name,
-                is_admin: f.is_admin,
-                may_invite: f.may_invite,
-                current: f.current,
+                frame: f,
                 rows: events
                     .iter()
                     .map(|e| {
@@ -336,12 +301,7 @@ async fn external_page<'a>(
     let x = state.app.portal_external_identities(who, tenant).await?;
     let f = frame(tenant, who, "external");
     Ok(ExternalPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         guest_otp: x.guest_otp,
         may_switch_otp: x.may_switch_otp,
         providers: x.providers,
@@ -380,22 +340,11 @@ pub async fn external_post(
         Ok(x) => x,
         Err(res) => return res,
     };
-    let params = match super::single_params(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            Some(&tenant),
-            "This form has expired or was not sent from this browser. Open the page again and retry.",
-            Some(&v),
-        );
-    }
     let on = match field("otp").as_str() {
         "on" => true,
         "off" => false,

@@ -3,8 +3,8 @@
 //! (`/portal/{tenant}/users/deleted`: restore within 30 days). Thin handlers over the use cases
 //! Graph calls.
 
-use super::portal::{enter, frame, not_for_you, with_cookie};
-use super::{ClientAddr, Visit, error_page};
+use super::portal::{Frame, enter, frame, not_for_you, posted, with_cookie};
+use super::{ClientAddr, Visit};
 use crate::AppState;
 use crate::web::pages::html_page;
 use askama::Template;
@@ -22,12 +22,7 @@ type Field = (&'static str, &'static str, String, Option<String>);
 #[derive(Template)]
 #[template(path = "portal_branding.html")]
 struct BrandingPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     csrf: String,
     fields: Vec<Field>,
     done: Option<String>,
@@ -37,12 +32,7 @@ struct BrandingPage<'a> {
 #[derive(Template)]
 #[template(path = "portal_deleted.html")]
 struct DeletedPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     csrf: String,
     /// (id, name, upn, deleted)
     rows: Vec<(String, String, String, String)>,
@@ -76,12 +66,7 @@ fn branding_page<'a>(
 ) -> BrandingPage<'a> {
     let f = frame(tenant, who, "branding");
     BrandingPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         csrf: state.app.csrf_token(&v.browser.csrf_cookie),
         fields: FIELDS
             .iter()
@@ -137,9 +122,9 @@ pub async fn branding_post(
     if !who.is_administrator() {
         return not_for_you(&tenant, &who, &v);
     }
-    let params = match super::single_params(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| {
         params
@@ -147,12 +132,6 @@ pub async fn branding_post(
             .map(|s| s.trim().to_owned())
             .unwrap_or_default()
     };
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return super::portal_groups::forbidden_form(&tenant, &v);
-    }
     let values = FIELDS.map(|(name, _, _)| field(name));
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     let branding = Branding {
@@ -202,12 +181,7 @@ async fn deleted_page<'a>(
     let users = state.app.portal_deleted_users(who, tenant).await?;
     let f = frame(tenant, who, "users");
     Ok(DeletedPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         csrf: state.app.csrf_token(&v.browser.csrf_cookie),
         rows: users
             .iter()
@@ -257,17 +231,11 @@ pub async fn restore(
         Ok(x) => x,
         Err(res) => return res,
     };
-    let params = match super::single_params(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return super::portal_groups::forbidden_form(&tenant, &v);
-    }
     let outcome = match field("user").parse::<UserId>() {
         Ok(id) => state.app.portal_restore_user(&who, &tenant, id).await,
         Err(_) => Err(AppError::NotFound("user")),

@@ -3,7 +3,7 @@
 //! invitation, reset the redemption, delete after a confirmation). Thin handlers over
 //! `portico_app::portal_users`.
 
-use super::portal::{Frame, enter, frame, not_for_you, with_cookie};
+use super::portal::{Frame, enter, frame, not_for_you, posted, with_cookie};
 use super::{ClientAddr, error_page};
 use crate::AppState;
 use crate::web::pages::html_page;
@@ -31,12 +31,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "portal_users.html")]
 struct UsersPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     q: String,
     kind: String,
     enabled: String,
@@ -48,12 +43,7 @@ struct UsersPage<'a> {
 #[derive(Template)]
 #[template(path = "portal_user.html")]
 struct UserPage<'a> {
-    tenant_name: &'a str,
-    tenant_id: String,
-    user_name: &'a str,
-    is_admin: bool,
-    may_invite: bool,
-    current: &'static str,
+    frame: Frame<'a>,
     id: String,
     name: String,
     props: Vec<(&'static str, String)>,
@@ -123,12 +113,7 @@ pub async fn list(
     };
     let f = frame(&tenant, &who, "users");
     let mut page = UsersPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id.clone(),
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         q: q.clone(),
         kind: kind.clone(),
         enabled: enabled.clone(),
@@ -161,7 +146,7 @@ pub async fn list(
                     .append_pair("enabled", &enabled)
                     .append_pair("after", &n.to_string())
                     .finish();
-                format!("/portal/{}/users?{qs}", f.tenant_id)
+                format!("/portal/{}/users?{qs}", tenant.id)
             });
             with_cookie(html_page(StatusCode::OK, page.render()), &v)
         }
@@ -215,12 +200,7 @@ fn user_page<'a>(
     }
     actions.push(("delete", "Delete"));
     UserPage {
-        tenant_name: f.tenant_name,
-        tenant_id: f.tenant_id,
-        user_name: f.user_name,
-        is_admin: f.is_admin,
-        may_invite: f.may_invite,
-        current: f.current,
+        frame: f,
         id: u.id.to_string(),
         name: u.display_name.clone(),
         props,
@@ -305,22 +285,11 @@ pub async fn act(
     let Ok(id) = id.parse::<UserId>() else {
         return no_such_user(&tenant, &v);
     };
-    let params = match super::single_params(&body) {
+    let params = match posted(&state, &tenant, &v, &body) {
         Ok(p) => p,
-        Err(m) => return error_page(StatusCode::BAD_REQUEST, Some(&tenant), &m, Some(&v)),
+        Err(res) => return *res,
     };
     let field = |k: &str| params.get(k).cloned().unwrap_or_default();
-    if !state
-        .app
-        .csrf_valid(&v.browser.csrf_cookie, &field("csrf_token"))
-    {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            Some(&tenant),
-            "This form has expired or was not sent from this browser. Open the page again and retry.",
-            Some(&v),
-        );
-    }
     let Some(action) = UserAction::parse(&field("action")) else {
         return error_page(
             StatusCode::BAD_REQUEST,
